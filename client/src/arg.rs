@@ -1,0 +1,200 @@
+//! Command arguments.
+
+use bytes::Bytes;
+
+use crate::resp::ArgWriter;
+
+/// One argument of a command, as the server will receive it: a bulk string.
+///
+/// Every command parameter that takes a key, a string or a pattern accepts
+/// `impl Into<Arg>`: string slices and `String`s, byte slices, `Vec<u8>`,
+/// [`Bytes`], integers and floats. Owned values are moved in, not copied;
+/// numbers are written as decimal text when the command is encoded.
+///
+/// ```
+/// use redtyped::Arg;
+///
+/// let a: Arg = "user:1".into();
+/// let b: Arg = 42i64.into();
+/// let c: Arg = String::from("owned").into();
+/// let d: Arg = (&b"raw\x00bytes"[..]).into();
+/// assert_eq!(a, Arg::Borrowed(b"user:1"));
+/// assert_eq!(b, Arg::Int(42));
+/// # let _ = (c, d);
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub enum Arg<'a> {
+    /// Borrowed bytes (from `&str`, `&[u8]`, `&String`, `&Vec<u8>`).
+    Borrowed(&'a [u8]),
+    /// Owned bytes (from `String`, `Vec<u8>`).
+    Owned(Vec<u8>),
+    /// Shared bytes (from [`Bytes`]).
+    Shared(Bytes),
+    /// A signed integer, written as decimal text.
+    Int(i64),
+    /// An unsigned integer, written as decimal text.
+    Uint(u64),
+    /// A float, written as the shortest decimal that reads back the same.
+    Float(f64),
+}
+
+impl Arg<'_> {
+    /// Writes this argument as one bulk string.
+    #[inline]
+    pub fn write(&self, w: &mut ArgWriter<'_>) {
+        match self {
+            Arg::Borrowed(b) => w.arg(b),
+            Arg::Owned(b) => w.arg(b),
+            Arg::Shared(b) => w.arg(b),
+            Arg::Int(i) => w.int(*i),
+            Arg::Uint(u) => w.uint(*u),
+            Arg::Float(f) => w.float(*f),
+        }
+    }
+}
+
+impl<'a> From<&'a str> for Arg<'a> {
+    #[inline]
+    fn from(s: &'a str) -> Self {
+        Arg::Borrowed(s.as_bytes())
+    }
+}
+
+impl<'a> From<&'a String> for Arg<'a> {
+    #[inline]
+    fn from(s: &'a String) -> Self {
+        Arg::Borrowed(s.as_bytes())
+    }
+}
+
+impl<'a> From<&'a &str> for Arg<'a> {
+    #[inline]
+    fn from(s: &'a &str) -> Self {
+        Arg::Borrowed(s.as_bytes())
+    }
+}
+
+impl From<String> for Arg<'_> {
+    #[inline]
+    fn from(s: String) -> Self {
+        Arg::Owned(s.into_bytes())
+    }
+}
+
+impl<'a> From<&'a [u8]> for Arg<'a> {
+    #[inline]
+    fn from(b: &'a [u8]) -> Self {
+        Arg::Borrowed(b)
+    }
+}
+
+impl<'a, const N: usize> From<&'a [u8; N]> for Arg<'a> {
+    #[inline]
+    fn from(b: &'a [u8; N]) -> Self {
+        Arg::Borrowed(b)
+    }
+}
+
+impl<'a> From<&'a Vec<u8>> for Arg<'a> {
+    #[inline]
+    fn from(b: &'a Vec<u8>) -> Self {
+        Arg::Borrowed(b)
+    }
+}
+
+impl From<Vec<u8>> for Arg<'_> {
+    #[inline]
+    fn from(b: Vec<u8>) -> Self {
+        Arg::Owned(b)
+    }
+}
+
+impl From<Bytes> for Arg<'_> {
+    #[inline]
+    fn from(b: Bytes) -> Self {
+        Arg::Shared(b)
+    }
+}
+
+impl<'a> From<&'a Bytes> for Arg<'a> {
+    #[inline]
+    fn from(b: &'a Bytes) -> Self {
+        Arg::Borrowed(b)
+    }
+}
+
+impl<'a, 'b> From<&'b Arg<'a>> for Arg<'a> {
+    #[inline]
+    fn from(a: &'b Arg<'a>) -> Self {
+        a.clone()
+    }
+}
+
+macro_rules! from_signed {
+    ($($t:ty),*) => {$(
+        impl From<$t> for Arg<'_> {
+            #[inline]
+            fn from(v: $t) -> Self { Arg::Int(v as i64) }
+        }
+        impl From<&$t> for Arg<'_> {
+            #[inline]
+            fn from(v: &$t) -> Self { Arg::Int(*v as i64) }
+        }
+    )*};
+}
+from_signed!(i8, i16, i32, i64, isize);
+
+macro_rules! from_unsigned {
+    ($($t:ty),*) => {$(
+        impl From<$t> for Arg<'_> {
+            #[inline]
+            fn from(v: $t) -> Self { Arg::Uint(v as u64) }
+        }
+        impl From<&$t> for Arg<'_> {
+            #[inline]
+            fn from(v: &$t) -> Self { Arg::Uint(*v as u64) }
+        }
+    )*};
+}
+from_unsigned!(u8, u16, u32, u64, usize);
+
+impl From<f64> for Arg<'_> {
+    #[inline]
+    fn from(v: f64) -> Self {
+        Arg::Float(v)
+    }
+}
+
+impl From<f32> for Arg<'_> {
+    #[inline]
+    fn from(v: f32) -> Self {
+        Arg::Float(f64::from(v))
+    }
+}
+
+/// Implements `From` for the argument types on a generated `oneof` enum whose one
+/// value-carrying variant takes an [`Arg`] (so `xadd(key, "*", …)` reads naturally).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __impl_from_arg {
+    ($enum:ident, $variant:ident) => {
+        impl<'a> ::core::convert::From<&'a str> for $enum<'a> {
+            fn from(v: &'a str) -> Self { $enum::$variant(v.into()) }
+        }
+        impl<'a> ::core::convert::From<&'a ::std::string::String> for $enum<'a> {
+            fn from(v: &'a ::std::string::String) -> Self { $enum::$variant(v.into()) }
+        }
+        impl<'a> ::core::convert::From<::std::string::String> for $enum<'a> {
+            fn from(v: ::std::string::String) -> Self { $enum::$variant(v.into()) }
+        }
+        impl<'a> ::core::convert::From<&'a [u8]> for $enum<'a> {
+            fn from(v: &'a [u8]) -> Self { $enum::$variant(v.into()) }
+        }
+        impl<'a> ::core::convert::From<::std::vec::Vec<u8>> for $enum<'a> {
+            fn from(v: ::std::vec::Vec<u8>) -> Self { $enum::$variant(v.into()) }
+        }
+        impl<'a> ::core::convert::From<$crate::Arg<'a>> for $enum<'a> {
+            fn from(v: $crate::Arg<'a>) -> Self { $enum::$variant(v) }
+        }
+    };
+}

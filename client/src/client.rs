@@ -1,0 +1,201 @@
+//! The client handle.
+
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use tokio::sync::oneshot;
+
+use crate::command::{Command, CommandMeta};
+use crate::config::{Addr, Config};
+use crate::connection::{self, Connected, Resp, error_text};
+use crate::driver::Driver;
+use crate::error::{Error, Outcome, Result};
+use crate::queue::Queue;
+use crate::resp::{ArgWriter, Reader};
+use crate::shape::Shape;
+
+/// A connection to one Redis server, shared by every clone.
+///
+/// `Client` is cheap to clone and `Send + Sync`: clones share one multiplexed
+/// connection whose driver task writes every queued command in one batch
+/// (automatic pipelining) and matches replies in order. Every command of the
+/// spec is a method (`client.get(key)`, `client.set(key, value).nx()`); build
+/// it, then `.await` it. Dropping a command's future at any point is safe: its
+/// reply is read and discarded, and no other reply shifts.
+///
+/// ```no_run
+/// # async fn demo() -> redtyped::Result<()> {
+/// let client = redtyped::Client::connect("redis://127.0.0.1:6379/0").await?;
+/// client.set("greeting", "hello").await?;
+/// let v: Option<String> = client.get("greeting").await?;
+/// let first: bool = client.set("lock", "me").nx().ex(30).await?;
+/// let n: i64 = client.incr("visits").await?;
+/// # Ok(()) }
+/// ```
+///
+/// When the connection is lost, commands in flight fail with an error whose
+/// [`outcome`](Error::outcome) is [`Outcome::Unknown`] and new commands fail
+/// with a closed error (`Outcome::NotSent`); reconnecting is the caller's job
+/// in this version.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    queue: Arc<Queue>,
+    config: Config,
+    resp: Resp,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        self.queue.release();
+    }
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("addr", self.inner.config.addr())
+            .field("db", &self.inner.config.db())
+            .field("resp", &self.inner.resp)
+            .field("closed", &self.is_closed())
+            .finish()
+    }
+}
+
+impl Client {
+    /// Connects to the server at `url` (see [`Config`] for the URL forms).
+    pub async fn connect(url: &str) -> Result<Client> {
+        Client::connect_with(Config::from_url(url)?).await
+    }
+
+    /// Connects with `config`: TCP_NODELAY, then `HELLO 3` with `AUTH` and
+    /// `SETNAME` (falling back to RESP2 with `AUTH` and `CLIENT SETNAME`), then
+    /// `SELECT`. Must be called within a tokio runtime, which runs the driver.
+    pub async fn connect_with(config: Config) -> Result<Client> {
+        let connected = connection::connect(&config).await?;
+        let queue = Arc::new(Queue::default());
+        let resp = connected.resp();
+        match connected {
+            Connected::Tcp(h) => {
+                let (r, w) = h.stream.into_split();
+                tokio::spawn(Driver::new(r, w, h.read_buf, queue.clone()));
+            }
+            Connected::Unix(h) => {
+                let (r, w) = h.stream.into_split();
+                tokio::spawn(Driver::new(r, w, h.read_buf, queue.clone()));
+            }
+        }
+        Ok(Client { inner: Arc::new(Inner { queue, config, resp }) })
+    }
+
+    /// Sends any command value (`redtyped::cmd::*`, or a [`Raw`](crate::Raw))
+    /// and returns the future of its typed reply. The command is queued
+    /// immediately; the future only waits for the reply.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: redtyped::Client) -> redtyped::Result<()> {
+    /// use redtyped::cmd;
+    /// let n: i64 = client.send(cmd::incr("n")).await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn send<C: Command>(&self, command: C) -> Response<C::Shape> {
+        let (tx, rx) = oneshot::channel();
+        let encode = |buf: &mut bytes::BytesMut| {
+            let mut w = ArgWriter::begin(buf);
+            command.write_args(&mut w);
+            w.finish();
+        };
+        let state = match self.inner.queue.push(encode, tx) {
+            Ok(()) => State::Waiting(rx),
+            Err((error, _)) => State::Failed(Some(error)),
+        };
+        Response { state, meta: C::META, shape: PhantomData }
+    }
+
+    /// The server's address.
+    pub fn addr(&self) -> &Addr {
+        self.inner.config.addr()
+    }
+
+    /// The database selected at connect.
+    pub fn db(&self) -> i64 {
+        self.inner.config.db()
+    }
+
+    /// The protocol the connection speaks.
+    pub fn resp(&self) -> Resp {
+        self.inner.resp
+    }
+
+    /// The settings this client connected with.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// True once the connection is gone: every new command fails at once.
+    pub fn is_closed(&self) -> bool {
+        self.inner.queue.is_closed()
+    }
+}
+
+enum State {
+    Waiting(oneshot::Receiver<Result<Bytes, Error>>),
+    Failed(Option<Error>),
+}
+
+/// The future of one command's reply, decoded by its shape `S`.
+///
+/// Dropping it before it completes is safe: the reply is still read from the
+/// connection and discarded.
+#[must_use = "the reply is lost unless the response is awaited"]
+pub struct Response<S> {
+    state: State,
+    meta: &'static CommandMeta,
+    shape: PhantomData<fn() -> S>,
+}
+
+impl<S> std::fmt::Debug for Response<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Response").field("command", &self.meta.name).finish()
+    }
+}
+
+/// Decodes a whole reply frame with shape `S`; an error reply becomes a server error.
+pub(crate) fn decode_frame<S: Shape>(frame: &Bytes, meta: &CommandMeta) -> Result<S::Output> {
+    if matches!(frame.first(), Some(b'-' | b'!')) {
+        return Err(Error::server(error_text(frame)).with_command(meta.name));
+    }
+    let mut reader = Reader::new(frame);
+    S::read(&mut reader).map_err(|e| Error::decode(e).with_command(meta.name))
+}
+
+impl<S: Shape> Future for Response<S> {
+    type Output = Result<S::Output>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        match &mut this.state {
+            State::Failed(error) => {
+                let e = error.take().unwrap_or_else(|| Error::closed(Outcome::NotSent, "response polled after completion"));
+                Poll::Ready(Err(e.with_command(this.meta.name)))
+            }
+            State::Waiting(rx) => match Pin::new(rx).poll(cx) {
+                Poll::Pending => Poll::Pending,
+                Poll::Ready(Ok(Ok(frame))) => Poll::Ready(decode_frame::<S>(&frame, this.meta)),
+                Poll::Ready(Ok(Err(e))) => Poll::Ready(Err(e.with_command(this.meta.name))),
+                Poll::Ready(Err(_)) => Poll::Ready(Err(Error::closed(
+                    Outcome::Unknown,
+                    "the connection's driver stopped before the reply arrived",
+                )
+                .with_command(this.meta.name))),
+            },
+        }
+    }
+}

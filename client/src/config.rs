@@ -1,0 +1,322 @@
+//! Where and how to connect: parsed from a URL or built in code.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::error::{Error, Result};
+
+/// The RESP version to speak.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Protocol {
+    /// RESP3 when the server supports it (Redis 6+), else RESP2. The default.
+    #[default]
+    Auto,
+    /// RESP2 only: no `HELLO`; `AUTH`, `CLIENT SETNAME` and `SELECT` instead.
+    Resp2,
+    /// RESP3 only: fail to connect if the server cannot.
+    Resp3,
+}
+
+/// The address of a server.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Addr {
+    /// A TCP host and port.
+    Tcp {
+        /// Host name or IP address.
+        host: String,
+        /// Port.
+        port: u16,
+    },
+    /// A unix domain socket path.
+    Unix(PathBuf),
+}
+
+impl fmt::Display for Addr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Addr::Tcp { host, port } if host.contains(':') => write!(f, "[{host}]:{port}"),
+            Addr::Tcp { host, port } => write!(f, "{host}:{port}"),
+            Addr::Unix(path) => write!(f, "unix:{}", path.display()),
+        }
+    }
+}
+
+/// Connection settings. Build from a URL with [`Config::from_url`] (or pass the
+/// URL to [`Client::connect`](crate::Client::connect)), then adjust in code.
+///
+/// URLs: `redis://[user[:password]@]host[:port][/db][?option=value&…]`,
+/// `redis+unix:///path/to/socket[?db=N&…]` and `unix:///path/to/socket`.
+/// Options: `protocol` (`2`, `3` or `auto`), `client_name`, `db`,
+/// `connect_timeout` and `timeout` (seconds, or with a unit: `250ms`, `2s`).
+///
+/// ```
+/// use redtyped::{Config, Protocol};
+/// use std::time::Duration;
+///
+/// let config = Config::from_url("redis://alice:s3cret@10.0.0.5:6380/2?protocol=2&client_name=worker")?
+///     .connect_timeout(Duration::from_secs(2));
+/// assert_eq!(config.addr().to_string(), "10.0.0.5:6380");
+/// assert_eq!(config.db(), 2);
+/// assert_eq!(config.protocol(), Protocol::Resp2);
+/// assert!(!format!("{config:?}").contains("s3cret"));
+/// # Ok::<(), redtyped::Error>(())
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct Config {
+    addr: Addr,
+    username: Option<String>,
+    password: Option<String>,
+    db: i64,
+    protocol: Protocol,
+    client_name: Option<String>,
+    connect_timeout: Duration,
+    response_timeout: Option<Duration>,
+}
+
+/// The port Redis listens on by default.
+pub const DEFAULT_PORT: u16 = 6379;
+
+impl Config {
+    /// Settings for a TCP server with every option at its default.
+    pub fn new(host: impl Into<String>, port: u16) -> Config {
+        Config::with_addr(Addr::Tcp { host: host.into(), port })
+    }
+
+    /// Settings for `addr` with every option at its default.
+    pub fn with_addr(addr: Addr) -> Config {
+        Config {
+            addr,
+            username: None,
+            password: None,
+            db: 0,
+            protocol: Protocol::Auto,
+            client_name: None,
+            connect_timeout: Duration::from_secs(10),
+            response_timeout: None,
+        }
+    }
+
+    /// Parses a connection URL (see the type's docs for the forms).
+    pub fn from_url(text: &str) -> Result<Config> {
+        let url = url::Url::parse(text).map_err(|e| Error::config(format!("invalid URL: {e}")))?;
+        let mut config = match url.scheme() {
+            "redis" => {
+                let host = match url.host() {
+                    Some(url::Host::Ipv6(ip)) => ip.to_string(),
+                    Some(host) => host.to_string(),
+                    None => return Err(Error::config("invalid URL: no host")),
+                };
+                let mut config = Config::new(host, url.port().unwrap_or(DEFAULT_PORT));
+                let path = url.path().trim_start_matches('/');
+                if !path.is_empty() {
+                    config.db = path
+                        .parse()
+                        .map_err(|_| Error::config(format!("invalid URL: database `{path}` is not a number")))?;
+                }
+                config
+            }
+            "rediss" | "redis+tls" => {
+                return Err(Error::config(
+                    "TLS URLs (rediss://) are not supported by this build yet; use redis://",
+                ));
+            }
+            "redis+unix" | "unix" => {
+                let path = url.path();
+                if path.is_empty() || path == "/" {
+                    return Err(Error::config("invalid URL: no socket path"));
+                }
+                Config::with_addr(Addr::Unix(PathBuf::from(path)))
+            }
+            other => return Err(Error::config(format!("invalid URL: unknown scheme `{other}`"))),
+        };
+        if !url.username().is_empty() {
+            config.username = Some(decode(url.username())?);
+        }
+        if let Some(password) = url.password() {
+            config.password = Some(decode(password)?);
+        }
+        for (key, value) in url.query_pairs() {
+            match &*key {
+                "protocol" | "resp" => {
+                    config.protocol = match &*value {
+                        "2" | "resp2" => Protocol::Resp2,
+                        "3" | "resp3" => Protocol::Resp3,
+                        "auto" => Protocol::Auto,
+                        _ => return Err(Error::config(format!("invalid URL: protocol `{value}` (2, 3 or auto)"))),
+                    }
+                }
+                "db" => {
+                    config.db = value
+                        .parse()
+                        .map_err(|_| Error::config(format!("invalid URL: database `{value}` is not a number")))?
+                }
+                "client_name" | "name" => config.client_name = Some(value.into_owned()),
+                "connect_timeout" => config.connect_timeout = duration(&value)?,
+                "timeout" | "response_timeout" => config.response_timeout = Some(duration(&value)?),
+                other => return Err(Error::config(format!("invalid URL: unknown option `{other}`"))),
+            }
+        }
+        Ok(config)
+    }
+
+    /// The server's address.
+    pub fn addr(&self) -> &Addr {
+        &self.addr
+    }
+
+    /// The database selected at connect.
+    pub fn db(&self) -> i64 {
+        self.db
+    }
+
+    /// The protocol setting.
+    pub fn protocol(&self) -> Protocol {
+        self.protocol
+    }
+
+    /// The ACL user name, if any.
+    pub fn username(&self) -> Option<&str> {
+        self.username.as_deref()
+    }
+
+    /// True when a password is set (the password itself is never shown).
+    pub fn has_password(&self) -> bool {
+        self.password.is_some()
+    }
+
+    pub(crate) fn password(&self) -> Option<&str> {
+        self.password.as_deref()
+    }
+
+    /// The name set with `CLIENT SETNAME` at connect.
+    pub fn client_name(&self) -> Option<&str> {
+        self.client_name.as_deref()
+    }
+
+    /// How long connecting (including the handshake) may take.
+    pub fn get_connect_timeout(&self) -> Duration {
+        self.connect_timeout
+    }
+
+    /// Uses ACL user `username` with `password`.
+    pub fn user(mut self, username: impl Into<String>, password: impl Into<String>) -> Config {
+        self.username = Some(username.into());
+        self.password = Some(password.into());
+        self
+    }
+
+    /// Authenticates as the default user with `password` (`requirepass`).
+    pub fn password_only(mut self, password: impl Into<String>) -> Config {
+        self.username = None;
+        self.password = Some(password.into());
+        self
+    }
+
+    /// Selects database `db` at connect.
+    pub fn database(mut self, db: i64) -> Config {
+        self.db = db;
+        self
+    }
+
+    /// Chooses the protocol.
+    pub fn resp(mut self, protocol: Protocol) -> Config {
+        self.protocol = protocol;
+        self
+    }
+
+    /// Sets the connection's name (`CLIENT SETNAME`) at connect.
+    pub fn name(mut self, name: impl Into<String>) -> Config {
+        self.client_name = Some(name.into());
+        self
+    }
+
+    /// Bounds connecting, including the handshake.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Config {
+        self.connect_timeout = timeout;
+        self
+    }
+}
+
+fn decode(text: &str) -> Result<String> {
+    percent_encoding::percent_decode_str(text)
+        .decode_utf8()
+        .map(|s| s.into_owned())
+        .map_err(|_| Error::config("invalid URL: user or password is not UTF-8"))
+}
+
+fn duration(text: &str) -> Result<Duration> {
+    let bad = || Error::config(format!("invalid URL: duration `{text}` (e.g. 2, 1.5s, 250ms)"));
+    let (number, scale) = if let Some(ms) = text.strip_suffix("ms") {
+        (ms, 0.001)
+    } else if let Some(s) = text.strip_suffix('s') {
+        (s, 1.0)
+    } else {
+        (text, 1.0)
+    };
+    let value: f64 = number.parse().map_err(|_| bad())?;
+    Duration::try_from_secs_f64(value * scale).map_err(|_| bad())
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("addr", &self.addr)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .field("db", &self.db)
+            .field("protocol", &self.protocol)
+            .field("client_name", &self.client_name)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("response_timeout", &self.response_timeout)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_urls() {
+        let c = Config::from_url("redis://127.0.0.1").unwrap();
+        assert_eq!(c.addr(), &Addr::Tcp { host: "127.0.0.1".into(), port: 6379 });
+        assert_eq!(c.db(), 0);
+        let c = Config::from_url("redis://:p%40ss@localhost:7000/3?protocol=3&timeout=250ms").unwrap();
+        assert_eq!(c.password(), Some("p@ss"));
+        assert_eq!(c.username(), None);
+        assert_eq!(c.db(), 3);
+        assert_eq!(c.protocol(), Protocol::Resp3);
+        assert_eq!(c.response_timeout, Some(Duration::from_millis(250)));
+        let c = Config::from_url("redis+unix:///tmp/r.sock?db=4").unwrap();
+        assert_eq!(c.addr(), &Addr::Unix("/tmp/r.sock".into()));
+        assert_eq!(c.db(), 4);
+        let c = Config::from_url("unix:///tmp/r.sock").unwrap();
+        assert_eq!(c.addr().to_string(), "unix:/tmp/r.sock");
+        let c = Config::from_url("redis://[::1]:7001").unwrap();
+        assert_eq!(c.addr().to_string(), "[::1]:7001");
+    }
+
+    #[test]
+    fn rejects_bad_urls_readably() {
+        for (url, says) in [
+            ("not a url", "invalid URL"),
+            ("http://x", "unknown scheme `http`"),
+            ("redis://h/notadb", "database `notadb`"),
+            ("redis://h?protocol=9", "protocol `9`"),
+            ("redis://h?bogus=1", "unknown option `bogus`"),
+            ("redis://h?timeout=soon", "duration `soon`"),
+            ("unix://", "no socket path"),
+        ] {
+            let e = Config::from_url(url).unwrap_err();
+            assert_eq!(e.kind(), crate::ErrorKind::Config, "{url}");
+            assert!(e.to_string().contains(says), "{url}: {e}");
+        }
+    }
+
+    #[test]
+    fn secrets_stay_out_of_debug() {
+        let c = Config::from_url("redis://bob:hunter2@h").unwrap();
+        assert!(!format!("{c:?}").contains("hunter2"));
+    }
+}

@@ -1,0 +1,250 @@
+//! The one error type of redtyped.
+
+use std::fmt;
+use std::sync::Arc;
+
+/// `Result` with [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What went wrong, for callers that branch on it.
+///
+/// ```
+/// # async fn demo(client: redtyped::Client) {
+/// use redtyped::ErrorKind;
+/// match client.incr("not-a-number").await {
+///     Ok(n) => println!("now {n}"),
+///     Err(e) if e.kind() == ErrorKind::Server => println!("server said {:?}: {}", e.server_code(), e),
+///     Err(e) => println!("failed: {e}"),
+/// }
+/// # }
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// A socket read, write or connect failed.
+    Io,
+    /// The server sent bytes that are not valid RESP; the connection is dropped.
+    Protocol,
+    /// The server answered with an error reply (`WRONGTYPE …`, `ERR …`).
+    Server,
+    /// Authentication was refused (wrong password, unknown user).
+    Auth,
+    /// No answer in time.
+    Timeout,
+    /// The client or connection is closed.
+    Closed,
+    /// The reply does not have the shape the command's type expects.
+    Decode,
+    /// The connection settings (a URL, an option) are invalid.
+    Config,
+}
+
+impl ErrorKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Io => "io error",
+            ErrorKind::Protocol => "protocol error",
+            ErrorKind::Server => "server error",
+            ErrorKind::Auth => "authentication failed",
+            ErrorKind::Timeout => "timed out",
+            ErrorKind::Closed => "connection closed",
+            ErrorKind::Decode => "unexpected reply",
+            ErrorKind::Config => "invalid configuration",
+        }
+    }
+}
+
+/// Whether a failed command reached the server, so a caller knows what is safe to retry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    /// The command was never written to a server: safe to send again.
+    NotSent,
+    /// The command was written but its reply was lost: it may or may not have run.
+    Unknown,
+    /// The server ran (or rejected) the command and replied.
+    Completed,
+}
+
+/// The error of every redtyped operation: a kind to match on, predicates, and a
+/// readable message (`"server error: WRONGTYPE Operation against a key …"`).
+///
+/// Secrets (passwords) never appear in it.
+#[derive(Clone)]
+pub struct Error(Box<Inner>);
+
+#[derive(Clone)]
+struct Inner {
+    kind: ErrorKind,
+    outcome: Outcome,
+    message: String,
+    command: Option<&'static str>,
+    source: Option<Arc<dyn std::error::Error + Send + Sync>>,
+}
+
+impl Error {
+    pub(crate) fn new(kind: ErrorKind, outcome: Outcome, message: impl Into<String>) -> Error {
+        Error(Box::new(Inner { kind, outcome, message: message.into(), command: None, source: None }))
+    }
+
+    pub(crate) fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Error {
+        self.0.source = Some(Arc::new(source));
+        self
+    }
+
+    pub(crate) fn with_command(mut self, command: &'static str) -> Error {
+        self.0.command = Some(command);
+        self
+    }
+
+    pub(crate) fn io(outcome: Outcome, error: std::io::Error) -> Error {
+        let kind = if error.kind() == std::io::ErrorKind::TimedOut { ErrorKind::Timeout } else { ErrorKind::Io };
+        Error::new(kind, outcome, error.to_string()).with_source(error)
+    }
+
+    pub(crate) fn closed(outcome: Outcome, why: impl Into<String>) -> Error {
+        Error::new(ErrorKind::Closed, outcome, why)
+    }
+
+    pub(crate) fn config(message: impl Into<String>) -> Error {
+        Error::new(ErrorKind::Config, Outcome::NotSent, message)
+    }
+
+    pub(crate) fn server(message: &[u8]) -> Error {
+        Error::new(ErrorKind::Server, Outcome::Completed, String::from_utf8_lossy(message).into_owned())
+    }
+
+    pub(crate) fn protocol(outcome: Outcome, error: crate::resp::ProtocolError) -> Error {
+        Error::new(ErrorKind::Protocol, outcome, error.to_string()).with_source(error)
+    }
+
+    pub(crate) fn decode(error: DecodeError) -> Error {
+        Error::new(ErrorKind::Decode, Outcome::Completed, error.to_string())
+    }
+
+    pub(crate) fn into_auth(mut self) -> Error {
+        if self.0.kind == ErrorKind::Server {
+            self.0.kind = ErrorKind::Auth;
+        }
+        self
+    }
+
+    /// What kind of failure this is.
+    pub fn kind(&self) -> ErrorKind {
+        self.0.kind
+    }
+
+    /// Whether the failed command reached the server (see [`Outcome`]).
+    pub fn outcome(&self) -> Outcome {
+        self.0.outcome
+    }
+
+    /// The command this error belongs to, when there is one.
+    pub fn command(&self) -> Option<&'static str> {
+        self.0.command
+    }
+
+    /// For a server error reply, its code: the first word (`WRONGTYPE`, `NOPERM`, `ERR`).
+    pub fn server_code(&self) -> Option<&str> {
+        match self.0.kind {
+            ErrorKind::Server | ErrorKind::Auth => self.0.message.split(' ').next().filter(|c| !c.is_empty()),
+            _ => None,
+        }
+    }
+
+    /// The message, without the kind prefix.
+    pub fn message(&self) -> &str {
+        &self.0.message
+    }
+
+    /// A server error reply.
+    pub fn is_server(&self) -> bool {
+        self.0.kind == ErrorKind::Server
+    }
+
+    /// No answer in time.
+    pub fn is_timeout(&self) -> bool {
+        self.0.kind == ErrorKind::Timeout
+    }
+
+    /// The client or connection is closed.
+    pub fn is_closed(&self) -> bool {
+        self.0.kind == ErrorKind::Closed
+    }
+
+    /// The reply had an unexpected shape.
+    pub fn is_decode(&self) -> bool {
+        self.0.kind == ErrorKind::Decode
+    }
+
+    /// A socket failed.
+    pub fn is_io(&self) -> bool {
+        self.0.kind == ErrorKind::Io
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0.kind.as_str())?;
+        if let Some(command) = self.0.command {
+            write!(f, " ({command})")?;
+        }
+        write!(f, ": {}", self.0.message)
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Error")
+            .field("kind", &self.0.kind)
+            .field("outcome", &self.0.outcome)
+            .field("command", &self.0.command)
+            .field("message", &self.0.message)
+            .finish()
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source.as_deref().map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+/// A reply whose shape does not match the type asked for: what was expected and what came.
+///
+/// ```
+/// use redtyped::DecodeError;
+/// let e = DecodeError::new("an integer", "bulk string");
+/// assert_eq!(e.to_string(), "expected an integer, got bulk string");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("expected {expected}, got {actual}")]
+pub struct DecodeError {
+    expected: std::borrow::Cow<'static, str>,
+    actual: std::borrow::Cow<'static, str>,
+}
+
+impl DecodeError {
+    /// A mismatch between `expected` and `actual`.
+    pub fn new(
+        expected: impl Into<std::borrow::Cow<'static, str>>,
+        actual: impl Into<std::borrow::Cow<'static, str>>,
+    ) -> DecodeError {
+        DecodeError { expected: expected.into(), actual: actual.into() }
+    }
+
+    /// What the decoder expected.
+    pub fn expected(&self) -> &str {
+        &self.expected
+    }
+
+    /// What the server sent.
+    pub fn actual(&self) -> &str {
+        &self.actual
+    }
+}
+
+impl From<crate::resp::ProtocolError> for DecodeError {
+    fn from(e: crate::resp::ProtocolError) -> Self {
+        DecodeError::new("a well-formed reply", e.to_string())
+    }
+}

@@ -1,0 +1,68 @@
+//! # redtyped
+//!
+//! An async Redis client for tokio in which every command is a typed method,
+//! generated at build time from one command spec (`commands.json`): arguments
+//! are checked by the compiler, options are builder methods in any order, and
+//! the reply type follows the options given.
+//!
+//! ```no_run
+//! use redtyped::{Client, cmd};
+//!
+//! # async fn demo() -> redtyped::Result<()> {
+//! let client = Client::connect("redis://127.0.0.1:6379/0").await?;
+//! client.set("k", "v").await?;                                      // ()
+//! let done: bool = client.set("k", "v").nx().ex(60).await?;         // NX makes it bool
+//! let old: Option<String> = client.set("k", "w").get().await?;      // GET makes it the old value
+//! let n: i64 = client.incr("n").await?;
+//! let z: Vec<(String, f64)> = client.zrange("z", 0, -1).withscores().await?;
+//! let n: i64 = client.send(cmd::incr("n")).await?;                  // a command is a value
+//! # Ok(()) }
+//! ```
+//!
+//! The reply type is part of the command's type, so mistakes do not compile:
+//!
+//! ```compile_fail
+//! # async fn demo(client: redtyped::Client) -> redtyped::Result<()> {
+//! let n: String = client.incr("n").await?; // INCR replies with an integer
+//! # Ok(()) }
+//! ```
+//!
+//! ```compile_fail
+//! # async fn demo(client: redtyped::Client) -> redtyped::Result<()> {
+//! let v: Vec<String> = client.lrange("l", 0, -1).withscores().await?; // LRANGE has no WITHSCORES
+//! # Ok(()) }
+//! ```
+//!
+//! Commands not in the spec yet can be sent with [`Raw`].
+
+mod arg;
+mod client;
+mod command;
+mod config;
+mod connection;
+mod driver;
+mod error;
+mod queue;
+mod raw;
+pub mod resp;
+pub mod shape;
+mod value;
+
+/// Every command of the spec as a value: `cmd::get(key)`, `cmd::set(key, value).nx()`.
+///
+/// The same values are the client's methods (`client.get(key)`); a value from
+/// here is sent with [`Client::send`]. Each type's docs show the command's
+/// syntax, group, version, complexity, reply type and options.
+#[allow(clippy::all, missing_docs, unused_mut)]
+pub mod cmd {
+    include!(concat!(env!("OUT_DIR"), "/commands.rs"));
+}
+
+pub use arg::Arg;
+pub use client::{Client, Response};
+pub use command::{Command, CommandFlags, CommandMeta};
+pub use config::{Addr, Config, DEFAULT_PORT, Protocol};
+pub use connection::Resp;
+pub use error::{DecodeError, Error, ErrorKind, Outcome, Result};
+pub use raw::{FromReply, Raw};
+pub use value::{FromMap, FromValue, MapEntries, Value};

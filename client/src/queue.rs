@@ -1,0 +1,126 @@
+//! The hand-off between callers and a connection's driver.
+//!
+//! Callers encode their command straight into the queue's write buffer and
+//! push their reply slot in the same critical section, so the order of bytes
+//! and the order of slots always agree (FIFO reply matching depends on it),
+//! and no per-command buffer is allocated. The driver swaps the whole buffer
+//! out in one step and writes everything queued with one syscall: that is the
+//! automatic pipelining. The lock is never held across an await.
+
+use std::collections::VecDeque;
+use std::sync::{Mutex, MutexGuard};
+use std::task::{Context, Waker};
+
+use bytes::{Bytes, BytesMut};
+use tokio::sync::oneshot;
+
+use crate::error::{Error, Outcome};
+
+/// Where a reply goes: the caller's end of a oneshot. A caller that went away
+/// leaves a closed slot; its reply is still read, then dropped.
+pub(crate) type Slot = oneshot::Sender<Result<Bytes, Error>>;
+
+#[derive(Default)]
+pub(crate) struct Queue {
+    state: Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+    buf: BytesMut,
+    slots: VecDeque<Slot>,
+    driver: Option<Waker>,
+    /// Set once the connection is gone or the client closed: new commands fail at once.
+    closed: Option<Error>,
+    /// The last handle went away: the driver finishes what is in flight and exits.
+    released: bool,
+}
+
+/// What the driver takes from the queue in one step.
+pub(crate) enum Taken {
+    /// Bytes to write and the slots for their replies, in order.
+    Work,
+    /// Nothing queued; the driver's waker is registered.
+    Idle,
+    /// No more work will come.
+    Released,
+}
+
+impl Queue {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic while encoding (a user iterator) leaves the buffer truncated
+        // back to the last whole command by `ArgWriter`'s drop, so the state
+        // is still consistent: ignore the poison.
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Encodes a command with `encode` and queues `slot` for its reply.
+    pub fn push(&self, encode: impl FnOnce(&mut BytesMut), slot: Slot) -> Result<(), (Error, Slot)> {
+        let waker = {
+            let mut state = self.lock();
+            if let Some(e) = &state.closed {
+                return Err((e.clone(), slot));
+            }
+            encode(&mut state.buf);
+            state.slots.push_back(slot);
+            state.driver.take()
+        };
+        if let Some(w) = waker {
+            w.wake();
+        }
+        Ok(())
+    }
+
+    /// Moves everything queued into `buf` and `slots` (both empty on entry).
+    pub fn take(&self, cx: &mut Context<'_>, buf: &mut BytesMut, slots: &mut VecDeque<Slot>) -> Taken {
+        let mut state = self.lock();
+        if state.buf.is_empty() {
+            if state.released {
+                return Taken::Released;
+            }
+            if !state.driver.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+                state.driver = Some(cx.waker().clone());
+            }
+            return Taken::Idle;
+        }
+        std::mem::swap(&mut state.buf, buf);
+        slots.append(&mut state.slots);
+        Taken::Work
+    }
+
+    /// Refuses new commands with `error`, and fails every command queued but
+    /// not yet taken by the driver (they were never sent).
+    pub fn close(&self, error: Error) {
+        let slots = {
+            let mut state = self.lock();
+            if state.closed.is_none() {
+                state.closed = Some(error.clone());
+            }
+            state.buf.clear();
+            std::mem::take(&mut state.slots)
+        };
+        for slot in slots {
+            let _ = slot.send(Err(error.clone()));
+        }
+    }
+
+    /// The last client handle is gone: refuse new commands, let the driver finish.
+    pub fn release(&self) {
+        let waker = {
+            let mut state = self.lock();
+            state.released = true;
+            if state.closed.is_none() {
+                state.closed = Some(Error::closed(Outcome::NotSent, "the client was dropped"));
+            }
+            state.driver.take()
+        };
+        if let Some(w) = waker {
+            w.wake();
+        }
+    }
+
+    /// True once the queue refuses new commands.
+    pub fn is_closed(&self) -> bool {
+        self.lock().closed.is_some()
+    }
+}

@@ -1,0 +1,72 @@
+//! Doc comments for generated items, built from the spec's structure (syntax,
+//! group, since, complexity, ACL categories, link), never from server prose.
+
+use crate::model::CommandModel;
+
+/// The link to a command's page on redis.io.
+pub fn link(name: &str) -> String {
+    format!("https://redis.io/commands/{}/", name.to_ascii_lowercase().replace(' ', "-"))
+}
+
+/// What the reply is, with the options that change it.
+pub fn reply_line(model: &CommandModel) -> String {
+    let mut line = format!("Reply: `{}`", model.states[0].reply.rust_type());
+    for state in &model.states[1..] {
+        let when = state.when.as_deref().unwrap_or_default();
+        let methods: Vec<String> = model
+            .methods
+            .iter()
+            .filter(|m| m.triggers.iter().any(|t| t == when))
+            .map(|m| format!("`.{}()`", m.ident.to_string().trim_start_matches("r#")))
+            .collect();
+        line.push_str(&format!("; with {}: `{}`", methods.join(" or "), state.reply.rust_type()));
+    }
+    line.push('.');
+    line
+}
+
+/// The facts line: group, since, complexity, ACL categories.
+pub fn facts(model: &CommandModel) -> String {
+    let spec = &model.spec;
+    let mut parts = vec![format!("Group: {}", spec.group), format!("since: {}", spec.since)];
+    if let Some(c) = &spec.complexity {
+        parts.push(format!("complexity: {c}"));
+    }
+    if !spec.acl_categories.is_empty() {
+        let acl: Vec<String> = spec.acl_categories.iter().map(|c| format!("@{c}")).collect();
+        parts.push(format!("ACL: {}", acl.join(" ")));
+    }
+    let mut line = parts.join(" · ");
+    line.push('.');
+    if let Some(since) = &spec.deprecated_since {
+        line.push_str(&format!(" Deprecated since {since}"));
+        if let Some(by) = &spec.replaced_by {
+            line.push_str(&format!(", replaced by {by}"));
+        }
+        line.push('.');
+    }
+    line
+}
+
+/// The full doc block of a command's struct, constructor and client method.
+pub fn command(model: &CommandModel) -> Vec<String> {
+    let mut lines = vec![
+        format!("`{}`", model.syntax()),
+        String::new(),
+        facts(model),
+        String::new(),
+        reply_line(model),
+    ];
+    if !model.methods.is_empty() {
+        let methods: Vec<String> = model
+            .methods
+            .iter()
+            .map(|m| format!("`.{}()`", m.ident.to_string().trim_start_matches("r#")))
+            .collect();
+        lines.push(String::new());
+        lines.push(format!("Options: {}.", methods.join(", ")));
+    }
+    lines.push(String::new());
+    lines.push(format!("[Redis documentation]({})", link(&model.name)));
+    lines
+}

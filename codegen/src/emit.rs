@@ -1,0 +1,252 @@
+//! The expand stage: models to tokens.
+
+use proc_macro2::{Ident, TokenStream};
+use quote::{format_ident, quote};
+
+use crate::docs;
+use crate::model::{CommandModel, Method, Scalar};
+use crate::{Error, Options};
+
+/// Flags the runtime knows by name; others stay in the spec only.
+const KNOWN_FLAGS: &[(&str, &str)] = &[
+    ("readonly", "READONLY"),
+    ("write", "WRITE"),
+    ("denyoom", "DENYOOM"),
+    ("admin", "ADMIN"),
+    ("pubsub", "PUBSUB"),
+    ("noscript", "NOSCRIPT"),
+    ("blocking", "BLOCKING"),
+    ("loading", "LOADING"),
+    ("stale", "STALE"),
+    ("skip_monitor", "SKIP_MONITOR"),
+    ("skip_slowlog", "SKIP_SLOWLOG"),
+    ("fast", "FAST"),
+    ("no_auth", "NO_AUTH"),
+    ("may_replicate", "MAY_REPLICATE"),
+    ("no_mandatory_keys", "NO_MANDATORY_KEYS"),
+    ("no_multi", "NO_MULTI"),
+    ("movablekeys", "MOVABLE_KEYS"),
+    ("allow_busy", "ALLOW_BUSY"),
+];
+
+fn doc_attrs(lines: &[String]) -> TokenStream {
+    lines.iter().map(|l| {
+        let l = if l.is_empty() { String::new() } else { format!(" {l}") };
+        quote!(#[doc = #l])
+    }).collect()
+}
+
+/// The whole generated file.
+pub fn file(models: &[CommandModel], options: &Options) -> Result<TokenStream, Error> {
+    let root: TokenStream = options.runtime_path.parse().map_err(|_| Error::Command {
+        command: "<options>".into(),
+        reason: format!("runtime path `{}` is not a path", options.runtime_path),
+    })?;
+    let mut out = TokenStream::new();
+    let mut client_methods = TokenStream::new();
+    for model in models {
+        let (items, method) = command(model, &root);
+        out.extend(items);
+        client_methods.extend(method);
+    }
+    if options.client_methods {
+        out.extend(quote! {
+            /// Every command of the spec as a method on the client: build it with its
+            /// options, then `.await` it.
+            impl #root::Client { #client_methods }
+        });
+    }
+    Ok(out)
+}
+
+fn command(model: &CommandModel, root: &TokenStream) -> (TokenStream, TokenStream) {
+    let ty = &model.type_ident;
+    let func = &model.fn_ident;
+    let doc = doc_attrs(&docs::command(model));
+    let iters: Vec<&Ident> = model.iters.iter().map(|i| &i.ident).collect();
+    let elements: Vec<&Ident> = model.iters.iter().flat_map(|i| &i.elements).collect();
+    let bounds: Vec<&TokenStream> = model.iters.iter().flat_map(|i| &i.bounds).collect();
+    let field_idents: Vec<&Ident> = model.fields.iter().map(|f| &f.ident).collect();
+    let field_types: Vec<&TokenStream> = model.fields.iter().map(|f| &f.ty).collect();
+    let field_inits: Vec<&TokenStream> = model.fields.iter().map(|f| &f.init).collect();
+    let param_idents: Vec<&Ident> = model.params.iter().map(|p| &p.ident).collect();
+    let param_types: Vec<&TokenStream> = model.params.iter().map(|p| &p.ty).collect();
+    let base = &model.states[0];
+    let base_shape = &base.shape;
+    let base_generics = &base.generics;
+    let name = &model.name;
+    let flags: Vec<Ident> = KNOWN_FLAGS
+        .iter()
+        .filter(|(f, _)| model.spec.has_flag(f))
+        .map(|(_, c)| format_ident!("{}", c))
+        .collect();
+    let arity = model.spec.arity;
+    let encode = &model.encode;
+
+    let mut items = TokenStream::new();
+    for def in &model.enums {
+        let e = &def.ident;
+        let lt = if def.has_lifetime { quote!(<'a>) } else { quote!() };
+        let variants = def.variants.iter().map(|v| {
+            let vi = &v.ident;
+            let vdoc = format!(" {}", v.doc);
+            if v.fields.is_empty() {
+                quote!(#[doc = #vdoc] #vi,)
+            } else {
+                let f = &v.fields;
+                quote!(#[doc = #vdoc] #vi(#(#f),*),)
+            }
+        });
+        let edoc = format!(" One of {} for [`{}`].", def.doc, ty);
+        items.extend(quote! {
+            #[doc = #edoc]
+            #[derive(Debug, Clone, PartialEq)]
+            pub enum #e #lt { #(#variants)* }
+        });
+        if let Some((variant, scalar)) = &def.from_value {
+            items.extend(match scalar {
+                Scalar::Arg => quote!(#root::__impl_from_arg!(#e, #variant);),
+                Scalar::Int => quote! {
+                    impl #lt ::core::convert::From<i64> for #e #lt {
+                        fn from(value: i64) -> Self { #e::#variant(value) }
+                    }
+                },
+                Scalar::Double => quote! {
+                    impl #lt ::core::convert::From<f64> for #e #lt {
+                        fn from(value: f64) -> Self { #e::#variant(value) }
+                    }
+                },
+            });
+        }
+    }
+
+    let must_use = format!("a {name} command does nothing until it is awaited, sent or queued");
+    items.extend(quote! {
+        #doc
+        #[must_use = #must_use]
+        pub struct #ty<'a, S, #(#iters,)* T = ()> {
+            __target: T,
+            #(#field_idents: #field_types,)*
+            __shape: ::core::marker::PhantomData<(fn() -> S, &'a ())>,
+        }
+
+        impl<'a, S, #(#iters,)* T> #ty<'a, S, #(#iters,)* T> {
+            fn __reshape<S2>(self) -> #ty<'a, S2, #(#iters,)* T> {
+                #ty { __target: self.__target, #(#field_idents: self.#field_idents,)* __shape: ::core::marker::PhantomData }
+            }
+
+            /// Binds this command to a target (a client, a pipeline) that runs it.
+            #[doc(hidden)]
+            pub fn __retarget<T2>(self, target: T2) -> #ty<'a, S, #(#iters,)* T2> {
+                #ty { __target: target, #(#field_idents: self.#field_idents,)* __shape: ::core::marker::PhantomData }
+            }
+        }
+    });
+
+    // Methods that keep the reply type.
+    let plain: Vec<TokenStream> = model
+        .methods
+        .iter()
+        .filter(|m| model.method_state(m).is_none())
+        .map(|m| method(m, quote!(Self), &[], quote!(self)))
+        .collect();
+    if !plain.is_empty() {
+        items.extend(quote! {
+            impl<'a, S, #(#iters,)* T> #ty<'a, S, #(#iters,)* T> { #(#plain)* }
+        });
+    }
+    // Methods that change it: one impl per state, each method moving to the
+    // highest-precedence state among the current one and its own.
+    for (i, state) in model.states.iter().enumerate() {
+        let mut methods = Vec::new();
+        for m in model.methods.iter() {
+            let Some(k) = model.method_state(m) else { continue };
+            let j = i.max(k);
+            if j == i {
+                methods.push(method(m, quote!(Self), &[], quote!(self)));
+            } else {
+                let target = &model.states[j];
+                let shape = &target.shape;
+                let fresh: Vec<Ident> =
+                    target.generics.iter().filter(|g| !state.generics.contains(g)).cloned().collect();
+                methods.push(method(
+                    m,
+                    quote!(#ty<'a, #shape, #(#iters,)* T>),
+                    &fresh,
+                    quote!(self.__reshape()),
+                ));
+            }
+        }
+        if methods.is_empty() {
+            continue;
+        }
+        let shape = &state.shape;
+        let generics = &state.generics;
+        items.extend(quote! {
+            impl<'a, #(#generics,)* #(#iters,)* T> #ty<'a, #shape, #(#iters,)* T> { #(#methods)* }
+        });
+    }
+
+    items.extend(quote! {
+        impl<'a, S: #root::shape::Shape, #(#iters,)* #(#elements,)* T> #root::Command for #ty<'a, S, #(#iters,)* T>
+        where #(#bounds,)*
+        {
+            type Shape = S;
+            const META: &'static #root::CommandMeta = &#root::CommandMeta {
+                name: #name,
+                arity: #arity,
+                flags: #root::CommandFlags::NONE #(.with(#root::CommandFlags::#flags))*,
+            };
+            fn write_args(self, w: &mut #root::resp::ArgWriter<'_>) { #encode }
+        }
+
+        impl<'c, 'a, S: #root::shape::Shape, #(#iters,)* #(#elements,)*> ::core::future::IntoFuture
+            for #ty<'a, S, #(#iters,)* &'c #root::Client>
+        where #(#bounds,)*
+        {
+            type Output = #root::Result<<S as #root::shape::Shape>::Output>;
+            type IntoFuture = #root::Response<S>;
+            fn into_future(self) -> Self::IntoFuture {
+                let client = self.__target;
+                client.send(self)
+            }
+        }
+
+        #doc
+        pub fn #func<'a, #(#base_generics,)* #(#iters,)* #(#elements,)*>(#(#param_idents: #param_types),*) -> #ty<'a, #base_shape, #(#iters,)*>
+        where #(#bounds,)*
+        {
+            #ty {
+                __target: (),
+                #(#field_idents: #field_inits,)*
+                __shape: ::core::marker::PhantomData,
+            }
+        }
+    });
+
+    let client_method = quote! {
+        #doc
+        pub fn #func<'a, #(#base_generics,)* #(#iters,)* #(#elements,)*>(&self, #(#param_idents: #param_types),*) -> #ty<'a, #base_shape, #(#iters,)* &Self>
+        where #(#bounds,)*
+        {
+            #func(#(#param_idents),*).__retarget(self)
+        }
+    };
+    (items, client_method)
+}
+
+fn method(m: &Method, ret: TokenStream, generics: &[Ident], start: TokenStream) -> TokenStream {
+    let ident = &m.ident;
+    let doc = format!(" {}", m.doc);
+    let params = m.params.iter().map(|(p, t)| quote!(#p: #t));
+    let body = &m.body;
+    let generics = if generics.is_empty() { quote!() } else { quote!(<#(#generics),*>) };
+    quote! {
+        #[doc = #doc]
+        pub fn #ident #generics (self, #(#params),*) -> #ret {
+            let mut this = #start;
+            #body
+            this
+        }
+    }
+}

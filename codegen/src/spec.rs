@@ -1,0 +1,192 @@
+//! The command spec (`commands.json`) as Rust data.
+//!
+//! The format is documented in the crate's README. Field order here is the
+//! order fields are written in, so `refresh` output stays stable.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// The whole spec: every command, keyed by its full upper-case name
+/// (`"GET"`, `"CLIENT SETNAME"`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Spec {
+    /// Commands and subcommands, sorted by name.
+    pub commands: BTreeMap<String, Command>,
+}
+
+/// One command or subcommand.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Command {
+    /// For a subcommand, the container command (`"CLIENT"`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container: Option<String>,
+    /// `string`, `hash`, `sorted-set`, …
+    pub group: String,
+    /// First server version with this command.
+    pub since: String,
+    /// The big-O line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub complexity: Option<String>,
+    /// `deprecated`, `syscmd`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub doc_flags: Vec<String>,
+    /// The version that deprecated this command.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deprecated_since: Option<String>,
+    /// What replaces a deprecated command.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replaced_by: Option<String>,
+    /// Redis arity: positive is exact, negative is a minimum (the name counts).
+    pub arity: i64,
+    /// Command flags (`readonly`, `write`, `blocking`, …).
+    #[serde(default)]
+    pub flags: Vec<String>,
+    /// ACL categories without the `@`.
+    #[serde(default)]
+    pub acl_categories: Vec<String>,
+    /// Command tips (`request_policy:all_shards`, `nondeterministic_output`, …).
+    #[serde(default)]
+    pub tips: Vec<String>,
+    /// How to find the keys among the arguments.
+    #[serde(default)]
+    pub key_specs: Vec<KeySpec>,
+    /// The argument tree.
+    #[serde(default)]
+    pub arguments: Vec<Argument>,
+    /// Our annotation: the reply type when no variant applies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub x_reply: Option<String>,
+    /// Our annotation: arguments that change the reply type.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub x_reply_variants: Vec<ReplyVariant>,
+}
+
+/// A reply that applies when an argument is given.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReplyVariant {
+    /// The argument's name; any member of a `oneof` triggers the `oneof`'s variant.
+    pub when: String,
+    /// The reply type in the vocabulary.
+    pub reply: String,
+}
+
+/// A key spec as served by `COMMAND INFO`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeySpec {
+    /// `RW`, `RO`, `OW`, `RM`, `access`, `update`, `insert`, `delete`, …
+    #[serde(default)]
+    pub flags: Vec<String>,
+    /// Where the search for keys begins.
+    pub begin_search: Search,
+    /// How keys are found from there.
+    pub find_keys: Search,
+}
+
+/// A `begin_search` or `find_keys` clause: its type and the type's parameters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Search {
+    /// `index`, `keyword`, `range`, `keynum` or `unknown`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The parameters (`index`, `keyword`/`startfrom`, `lastkey`/`keystep`/`limit`, …).
+    #[serde(default)]
+    pub spec: BTreeMap<String, serde_json::Value>,
+}
+
+/// The kind of an argument.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ArgKind {
+    /// A key name.
+    Key,
+    /// Any string.
+    String,
+    /// A signed integer.
+    Integer,
+    /// A floating-point number.
+    Double,
+    /// A Unix time (seconds or milliseconds).
+    UnixTime,
+    /// A glob-style pattern.
+    Pattern,
+    /// A fixed token with no value.
+    PureToken,
+    /// Exactly one of the children.
+    Oneof,
+    /// All of the children, in order.
+    Block,
+}
+
+/// One node of a command's argument tree.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Argument {
+    /// The server's name for the argument.
+    pub name: String,
+    /// What kind of value it takes.
+    #[serde(rename = "type")]
+    pub kind: ArgKind,
+    /// A literal written before the value, or the whole argument for a pure token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+    /// For keys: the key spec describing it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_spec_index: Option<u32>,
+    /// First server version with this argument.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<String>,
+    /// The version that deprecated this argument.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deprecated_since: Option<String>,
+    /// May be left out.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub optional: bool,
+    /// May be repeated.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub multiple: bool,
+    /// When repeated, the token is repeated too.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub multiple_token: bool,
+    /// Children of a `oneof` or `block`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub arguments: Vec<Argument>,
+    /// Our annotation: the Rust name of this argument's method or parameter.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub x_name: Option<String>,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+impl Spec {
+    /// Parses a spec from JSON text.
+    ///
+    /// ```
+    /// let spec = redtyped_codegen::Spec::from_json(r#"{"commands":{}}"#).unwrap();
+    /// assert!(spec.commands.is_empty());
+    /// ```
+    pub fn from_json(text: &str) -> Result<Spec, serde_json::Error> {
+        serde_json::from_str(text)
+    }
+
+    /// Writes the spec as JSON in the canonical layout (2-space indent, trailing newline).
+    pub fn to_json(&self) -> String {
+        let mut text = serde_json::to_string_pretty(self).expect("spec serializes");
+        text.push('\n');
+        text
+    }
+}
+
+impl Command {
+    /// True when the command has this flag (`"readonly"`, `"blocking"`, …).
+    pub fn has_flag(&self, flag: &str) -> bool {
+        self.flags.iter().any(|f| f == flag)
+    }
+}
