@@ -40,13 +40,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // Sorted sets: WITHSCORES turns members into (member, score) pairs.
     client.del(["tour:scores"]).await?;
-    client.zadd("tour:scores", [(3.5, "carol"), (1.0, "alice"), (2.0, "bob")]).await?;
+    client
+        .zadd(
+            "tour:scores",
+            [(3.5, "carol"), (1.0, "alice"), (2.0, "bob")],
+        )
+        .await?;
     let members: Vec<String> = client.zrange("tour:scores", 0, -1).await?;
     let scored: Vec<(String, f64)> = client.zrange("tour:scores", 0, -1).withscores().await?;
     println!("ZRANGE -> {members:?}\nZRANGE WITHSCORES -> {scored:?}");
 
     // Hashes into any map type.
-    client.hset("tour:user", [("name", "Ada"), ("lang", "en")]).await?;
+    client
+        .hset("tour:user", [("name", "Ada"), ("lang", "en")])
+        .await?;
     let user: std::collections::BTreeMap<String, String> = client.hgetall("tour:user").await?;
     println!("HGETALL -> {user:?}");
 
@@ -75,7 +82,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let pong: String = client.ping().await?;
     println!("PING -> {pong}");
-    client.del(["tour:greeting", "tour:lock", "tour:visits", "tour:scores", "tour:user"]).await?;
+    client
+        .del([
+            "tour:greeting",
+            "tour:lock",
+            "tour:visits",
+            "tour:scores",
+            "tour:user",
+        ])
+        .await?;
     Ok(())
 }
 
@@ -96,9 +111,20 @@ async fn connect() -> Result<(Client, Option<Throwaway>), Box<dyn std::error::Er
     if let Ok(client) = Client::connect("redis://127.0.0.1:6379").await {
         return Ok((client, None));
     }
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
     let child = Command::new("redis-server")
-        .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+        .args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ])
         .stdout(Stdio::null())
         .spawn()
         .map_err(|e| {

@@ -179,22 +179,34 @@ impl From<f32> for Arg<'_> {
 macro_rules! __impl_from_arg {
     ($enum:ident, $variant:ident) => {
         impl<'a> ::core::convert::From<&'a str> for $enum<'a> {
-            fn from(v: &'a str) -> Self { $enum::$variant(v.into()) }
+            fn from(v: &'a str) -> Self {
+                $enum::$variant(v.into())
+            }
         }
         impl<'a> ::core::convert::From<&'a ::std::string::String> for $enum<'a> {
-            fn from(v: &'a ::std::string::String) -> Self { $enum::$variant(v.into()) }
+            fn from(v: &'a ::std::string::String) -> Self {
+                $enum::$variant(v.into())
+            }
         }
         impl<'a> ::core::convert::From<::std::string::String> for $enum<'a> {
-            fn from(v: ::std::string::String) -> Self { $enum::$variant(v.into()) }
+            fn from(v: ::std::string::String) -> Self {
+                $enum::$variant(v.into())
+            }
         }
         impl<'a> ::core::convert::From<&'a [u8]> for $enum<'a> {
-            fn from(v: &'a [u8]) -> Self { $enum::$variant(v.into()) }
+            fn from(v: &'a [u8]) -> Self {
+                $enum::$variant(v.into())
+            }
         }
         impl<'a> ::core::convert::From<::std::vec::Vec<u8>> for $enum<'a> {
-            fn from(v: ::std::vec::Vec<u8>) -> Self { $enum::$variant(v.into()) }
+            fn from(v: ::std::vec::Vec<u8>) -> Self {
+                $enum::$variant(v.into())
+            }
         }
         impl<'a> ::core::convert::From<$crate::Arg<'a>> for $enum<'a> {
-            fn from(v: $crate::Arg<'a>) -> Self { $enum::$variant(v) }
+            fn from(v: $crate::Arg<'a>) -> Self {
+                $enum::$variant(v)
+            }
         }
     };
 }

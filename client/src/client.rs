@@ -92,7 +92,13 @@ impl Client {
                 tokio::spawn(Driver::new(r, w, h.read_buf, queue.clone()));
             }
         }
-        Ok(Client { inner: Arc::new(Inner { queue, config, resp }) })
+        Ok(Client {
+            inner: Arc::new(Inner {
+                queue,
+                config,
+                resp,
+            }),
+        })
     }
 
     /// Sends any command value (`redtyped::cmd::*`, or a [`Raw`](crate::Raw))
@@ -116,7 +122,11 @@ impl Client {
             Ok(()) => State::Waiting(rx),
             Err((error, _)) => State::Failed(Some(error)),
         };
-        Response { state, meta: C::META, shape: PhantomData }
+        Response {
+            state,
+            meta: C::META,
+            shape: PhantomData,
+        }
     }
 
     /// The server's address.
@@ -163,7 +173,9 @@ pub struct Response<S> {
 
 impl<S> std::fmt::Debug for Response<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Response").field("command", &self.meta.name).finish()
+        f.debug_struct("Response")
+            .field("command", &self.meta.name)
+            .finish()
     }
 }
 
@@ -183,7 +195,9 @@ impl<S: Shape> Future for Response<S> {
         let this = self.get_mut();
         match &mut this.state {
             State::Failed(error) => {
-                let e = error.take().unwrap_or_else(|| Error::closed(Outcome::NotSent, "response polled after completion"));
+                let e = error.take().unwrap_or_else(|| {
+                    Error::closed(Outcome::NotSent, "response polled after completion")
+                });
                 Poll::Ready(Err(e.with_command(this.meta.name)))
             }
             State::Waiting(rx) => match Pin::new(rx).poll(cx) {

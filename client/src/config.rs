@@ -80,7 +80,10 @@ pub const DEFAULT_PORT: u16 = 6379;
 impl Config {
     /// Settings for a TCP server with every option at its default.
     pub fn new(host: impl Into<String>, port: u16) -> Config {
-        Config::with_addr(Addr::Tcp { host: host.into(), port })
+        Config::with_addr(Addr::Tcp {
+            host: host.into(),
+            port,
+        })
     }
 
     /// Settings for `addr` with every option at its default.
@@ -110,9 +113,9 @@ impl Config {
                 let mut config = Config::new(host, url.port().unwrap_or(DEFAULT_PORT));
                 let path = url.path().trim_start_matches('/');
                 if !path.is_empty() {
-                    config.db = path
-                        .parse()
-                        .map_err(|_| Error::config(format!("invalid URL: database `{path}` is not a number")))?;
+                    config.db = path.parse().map_err(|_| {
+                        Error::config(format!("invalid URL: database `{path}` is not a number"))
+                    })?;
                 }
                 config
             }
@@ -128,7 +131,11 @@ impl Config {
                 }
                 Config::with_addr(Addr::Unix(PathBuf::from(path)))
             }
-            other => return Err(Error::config(format!("invalid URL: unknown scheme `{other}`"))),
+            other => {
+                return Err(Error::config(format!(
+                    "invalid URL: unknown scheme `{other}`"
+                )));
+            }
         };
         if !url.username().is_empty() {
             config.username = Some(decode(url.username())?);
@@ -143,18 +150,26 @@ impl Config {
                         "2" | "resp2" => Protocol::Resp2,
                         "3" | "resp3" => Protocol::Resp3,
                         "auto" => Protocol::Auto,
-                        _ => return Err(Error::config(format!("invalid URL: protocol `{value}` (2, 3 or auto)"))),
+                        _ => {
+                            return Err(Error::config(format!(
+                                "invalid URL: protocol `{value}` (2, 3 or auto)"
+                            )));
+                        }
                     }
                 }
                 "db" => {
-                    config.db = value
-                        .parse()
-                        .map_err(|_| Error::config(format!("invalid URL: database `{value}` is not a number")))?
+                    config.db = value.parse().map_err(|_| {
+                        Error::config(format!("invalid URL: database `{value}` is not a number"))
+                    })?
                 }
                 "client_name" | "name" => config.client_name = Some(value.into_owned()),
                 "connect_timeout" => config.connect_timeout = duration(&value)?,
                 "timeout" | "response_timeout" => config.response_timeout = Some(duration(&value)?),
-                other => return Err(Error::config(format!("invalid URL: unknown option `{other}`"))),
+                other => {
+                    return Err(Error::config(format!(
+                        "invalid URL: unknown option `{other}`"
+                    )));
+                }
             }
         }
         Ok(config)
@@ -246,7 +261,11 @@ fn decode(text: &str) -> Result<String> {
 }
 
 fn duration(text: &str) -> Result<Duration> {
-    let bad = || Error::config(format!("invalid URL: duration `{text}` (e.g. 2, 1.5s, 250ms)"));
+    let bad = || {
+        Error::config(format!(
+            "invalid URL: duration `{text}` (e.g. 2, 1.5s, 250ms)"
+        ))
+    };
     let (number, scale) = if let Some(ms) = text.strip_suffix("ms") {
         (ms, 0.001)
     } else if let Some(s) = text.strip_suffix('s') {
@@ -280,9 +299,16 @@ mod tests {
     #[test]
     fn parses_urls() {
         let c = Config::from_url("redis://127.0.0.1").unwrap();
-        assert_eq!(c.addr(), &Addr::Tcp { host: "127.0.0.1".into(), port: 6379 });
+        assert_eq!(
+            c.addr(),
+            &Addr::Tcp {
+                host: "127.0.0.1".into(),
+                port: 6379
+            }
+        );
         assert_eq!(c.db(), 0);
-        let c = Config::from_url("redis://:p%40ss@localhost:7000/3?protocol=3&timeout=250ms").unwrap();
+        let c =
+            Config::from_url("redis://:p%40ss@localhost:7000/3?protocol=3&timeout=250ms").unwrap();
         assert_eq!(c.password(), Some("p@ss"));
         assert_eq!(c.username(), None);
         assert_eq!(c.db(), 3);

@@ -50,11 +50,15 @@ pub(crate) async fn connect(config: &Config) -> Result<Connected> {
                 let stream = TcpStream::connect((host.as_str(), *port))
                     .await
                     .map_err(|e| connect_error(config, e))?;
-                stream.set_nodelay(true).map_err(|e| connect_error(config, e))?;
+                stream
+                    .set_nodelay(true)
+                    .map_err(|e| connect_error(config, e))?;
                 Ok(Connected::Tcp(handshake(stream, config).await?))
             }
             Addr::Unix(path) => {
-                let stream = UnixStream::connect(path).await.map_err(|e| connect_error(config, e))?;
+                let stream = UnixStream::connect(path)
+                    .await
+                    .map_err(|e| connect_error(config, e))?;
                 Ok(Connected::Unix(handshake(stream, config).await?))
             }
         }
@@ -64,13 +68,21 @@ pub(crate) async fn connect(config: &Config) -> Result<Connected> {
         Err(_) => Err(Error::new(
             ErrorKind::Timeout,
             Outcome::NotSent,
-            format!("connecting to {} took longer than {timeout:?}", config.addr()),
+            format!(
+                "connecting to {} took longer than {timeout:?}",
+                config.addr()
+            ),
         )),
     }
 }
 
 fn connect_error(config: &Config, e: std::io::Error) -> Error {
-    Error::new(ErrorKind::Io, Outcome::NotSent, format!("cannot connect to {}: {e}", config.addr())).with_source(e)
+    Error::new(
+        ErrorKind::Io,
+        Outcome::NotSent,
+        format!("cannot connect to {}: {e}", config.addr()),
+    )
+    .with_source(e)
 }
 
 struct Wire<S> {
@@ -88,9 +100,16 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
             w.arg(arg);
         }
         w.finish();
-        self.stream.write_all(&out).await.map_err(|e| Error::io(Outcome::Unknown, e))?;
+        self.stream
+            .write_all(&out)
+            .await
+            .map_err(|e| Error::io(Outcome::Unknown, e))?;
         loop {
-            match self.scanner.scan(&self.read_buf).map_err(|e| Error::protocol(Outcome::Unknown, e))? {
+            match self
+                .scanner
+                .scan(&self.read_buf)
+                .map_err(|e| Error::protocol(Outcome::Unknown, e))?
+            {
                 Some(n) => {
                     let frame = self.read_buf.split_to(n).freeze();
                     if matches!(frame.first(), Some(b'-' | b'!')) {
@@ -103,9 +122,16 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
                 }
                 None => {
                     self.read_buf.reserve(4096);
-                    let n = self.stream.read_buf(&mut self.read_buf).await.map_err(|e| Error::io(Outcome::Unknown, e))?;
+                    let n = self
+                        .stream
+                        .read_buf(&mut self.read_buf)
+                        .await
+                        .map_err(|e| Error::io(Outcome::Unknown, e))?;
                     if n == 0 {
-                        return Err(Error::closed(Outcome::Unknown, "the server closed the connection during the handshake"));
+                        return Err(Error::closed(
+                            Outcome::Unknown,
+                            "the server closed the connection during the handshake",
+                        ));
                     }
                 }
             }
@@ -133,13 +159,24 @@ fn is_unknown_hello(e: &Error) -> bool {
     e.kind() == ErrorKind::Server && (m.starts_with("NOPROTO") || m.contains("unknown command"))
 }
 
-async fn handshake<S: AsyncRead + AsyncWrite + Unpin>(stream: S, config: &Config) -> Result<Handshaked<S>> {
-    let mut wire = Wire { stream, read_buf: BytesMut::with_capacity(16 * 1024), scanner: FrameScanner::new(Limits::default()) };
+async fn handshake<S: AsyncRead + AsyncWrite + Unpin>(
+    stream: S,
+    config: &Config,
+) -> Result<Handshaked<S>> {
+    let mut wire = Wire {
+        stream,
+        read_buf: BytesMut::with_capacity(16 * 1024),
+        scanner: FrameScanner::new(Limits::default()),
+    };
     let mut resp = Resp::V2;
     if config.protocol() != Protocol::Resp2 {
         let mut hello: Vec<&[u8]> = vec![b"HELLO", b"3"];
         if let Some(password) = config.password() {
-            hello.extend([b"AUTH".as_slice(), config.username().unwrap_or("default").as_bytes(), password.as_bytes()]);
+            hello.extend([
+                b"AUTH".as_slice(),
+                config.username().unwrap_or("default").as_bytes(),
+                password.as_bytes(),
+            ]);
         }
         if let Some(name) = config.client_name() {
             hello.extend([b"SETNAME".as_slice(), name.as_bytes()]);
@@ -148,7 +185,11 @@ async fn handshake<S: AsyncRead + AsyncWrite + Unpin>(stream: S, config: &Config
             Ok(_) => resp = Resp::V3,
             Err(e) if is_unknown_hello(&e) && config.protocol() == Protocol::Auto => {}
             Err(e) if is_unknown_hello(&e) => {
-                return Err(Error::new(ErrorKind::Config, Outcome::NotSent, format!("the server cannot speak RESP3: {}", e.message())));
+                return Err(Error::new(
+                    ErrorKind::Config,
+                    Outcome::NotSent,
+                    format!("the server cannot speak RESP3: {}", e.message()),
+                ));
             }
             Err(e) => return Err(e.into_auth()),
         }
@@ -156,7 +197,10 @@ async fn handshake<S: AsyncRead + AsyncWrite + Unpin>(stream: S, config: &Config
     if resp == Resp::V2 {
         if let Some(password) = config.password() {
             let result = match config.username() {
-                Some(user) => wire.call(&[b"AUTH", user.as_bytes(), password.as_bytes()]).await,
+                Some(user) => {
+                    wire.call(&[b"AUTH", user.as_bytes(), password.as_bytes()])
+                        .await
+                }
                 None => wire.call(&[b"AUTH", password.as_bytes()]).await,
             };
             result.map_err(Error::into_auth)?;
@@ -166,7 +210,12 @@ async fn handshake<S: AsyncRead + AsyncWrite + Unpin>(stream: S, config: &Config
         }
     }
     if config.db() != 0 {
-        wire.call(&[b"SELECT", config.db().to_string().as_bytes()]).await?;
+        wire.call(&[b"SELECT", config.db().to_string().as_bytes()])
+            .await?;
     }
-    Ok(Handshaked { stream: wire.stream, read_buf: wire.read_buf, resp })
+    Ok(Handshaked {
+        stream: wire.stream,
+        read_buf: wire.read_buf,
+        resp,
+    })
 }

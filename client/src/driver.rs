@@ -51,7 +51,10 @@ impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> Driver<R, W> {
 
     /// Fails everything: queued commands were not sent; commands in flight may have run.
     fn fail(&mut self, error: Error) {
-        self.queue.close(Error::closed(Outcome::NotSent, format!("the connection was lost ({})", error.message())));
+        self.queue.close(Error::closed(
+            Outcome::NotSent,
+            format!("the connection was lost ({})", error.message()),
+        ));
         let in_flight = Error::new(error.kind(), Outcome::Unknown, error.message().to_string());
         for slot in self.in_flight.drain(..) {
             let _ = slot.send(Err(in_flight.clone()));
@@ -76,7 +79,11 @@ impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> Driver<R, W> {
                     let _ = slot.send(Ok(frame));
                 }
                 None => {
-                    return Err(Error::new(ErrorKind::Protocol, Outcome::Unknown, "a reply arrived that no command was waiting for"));
+                    return Err(Error::new(
+                        ErrorKind::Protocol,
+                        Outcome::Unknown,
+                        "a reply arrived that no command was waiting for",
+                    ));
                 }
             }
         }
@@ -93,7 +100,10 @@ impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> Future for Driver<R, W> {
             // Take what callers queued, unless the last batch is still being written.
             let mut queue_registered = this.released;
             if this.write_buf.is_empty() && !this.released {
-                match this.queue.take(cx, &mut this.write_buf, &mut this.in_flight) {
+                match this
+                    .queue
+                    .take(cx, &mut this.write_buf, &mut this.in_flight)
+                {
                     Taken::Work => {}
                     Taken::Idle => queue_registered = true,
                     Taken::Released => {
@@ -107,7 +117,11 @@ impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> Future for Driver<R, W> {
             while !this.write_buf.is_empty() {
                 match Pin::new(&mut this.writer).poll_write(cx, &this.write_buf) {
                     Poll::Ready(Ok(0)) => {
-                        this.fail(Error::new(ErrorKind::Io, Outcome::Unknown, "the socket accepted no bytes"));
+                        this.fail(Error::new(
+                            ErrorKind::Io,
+                            Outcome::Unknown,
+                            "the socket accepted no bytes",
+                        ));
                         return Poll::Ready(());
                     }
                     Poll::Ready(Ok(n)) => this.write_buf.advance(n),
@@ -132,9 +146,17 @@ impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> Future for Driver<R, W> {
                 if this.read_buf.capacity() - this.read_buf.len() < READ_CHUNK / 4 {
                     this.read_buf.reserve(READ_CHUNK);
                 }
-                match tokio_util::io::poll_read_buf(Pin::new(&mut this.reader), cx, &mut this.read_buf) {
+                match tokio_util::io::poll_read_buf(
+                    Pin::new(&mut this.reader),
+                    cx,
+                    &mut this.read_buf,
+                ) {
                     Poll::Ready(Ok(0)) => {
-                        this.fail(Error::new(ErrorKind::Io, Outcome::Unknown, "the server closed the connection"));
+                        this.fail(Error::new(
+                            ErrorKind::Io,
+                            Outcome::Unknown,
+                            "the server closed the connection",
+                        ));
                         return Poll::Ready(());
                     }
                     Poll::Ready(Ok(_)) => {

@@ -83,10 +83,19 @@ struct Inner {
 
 impl Error {
     pub(crate) fn new(kind: ErrorKind, outcome: Outcome, message: impl Into<String>) -> Error {
-        Error(Box::new(Inner { kind, outcome, message: message.into(), command: None, source: None }))
+        Error(Box::new(Inner {
+            kind,
+            outcome,
+            message: message.into(),
+            command: None,
+            source: None,
+        }))
     }
 
-    pub(crate) fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Error {
+    pub(crate) fn with_source(
+        mut self,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Error {
         self.0.source = Some(Arc::new(source));
         self
     }
@@ -97,7 +106,11 @@ impl Error {
     }
 
     pub(crate) fn io(outcome: Outcome, error: std::io::Error) -> Error {
-        let kind = if error.kind() == std::io::ErrorKind::TimedOut { ErrorKind::Timeout } else { ErrorKind::Io };
+        let kind = if error.kind() == std::io::ErrorKind::TimedOut {
+            ErrorKind::Timeout
+        } else {
+            ErrorKind::Io
+        };
         Error::new(kind, outcome, error.to_string()).with_source(error)
     }
 
@@ -110,7 +123,11 @@ impl Error {
     }
 
     pub(crate) fn server(message: &[u8]) -> Error {
-        Error::new(ErrorKind::Server, Outcome::Completed, String::from_utf8_lossy(message).into_owned())
+        Error::new(
+            ErrorKind::Server,
+            Outcome::Completed,
+            String::from_utf8_lossy(message).into_owned(),
+        )
     }
 
     pub(crate) fn protocol(outcome: Outcome, error: crate::resp::ProtocolError) -> Error {
@@ -146,7 +163,9 @@ impl Error {
     /// For a server error reply, its code: the first word (`WRONGTYPE`, `NOPERM`, `ERR`).
     pub fn server_code(&self) -> Option<&str> {
         match self.0.kind {
-            ErrorKind::Server | ErrorKind::Auth => self.0.message.split(' ').next().filter(|c| !c.is_empty()),
+            ErrorKind::Server | ErrorKind::Auth => {
+                self.0.message.split(' ').next().filter(|c| !c.is_empty())
+            }
             _ => None,
         }
     }
@@ -205,7 +224,10 @@ impl fmt::Debug for Error {
 
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.0.source.as_deref().map(|e| e as &(dyn std::error::Error + 'static))
+        self.0
+            .source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
     }
 }
 
@@ -229,7 +251,10 @@ impl DecodeError {
         expected: impl Into<std::borrow::Cow<'static, str>>,
         actual: impl Into<std::borrow::Cow<'static, str>>,
     ) -> DecodeError {
-        DecodeError { expected: expected.into(), actual: actual.into() }
+        DecodeError {
+            expected: expected.into(),
+            actual: actual.into(),
+        }
     }
 
     /// What the decoder expected.

@@ -51,11 +51,17 @@ impl Queue {
         // A panic while encoding (a user iterator) leaves the buffer truncated
         // back to the last whole command by `ArgWriter`'s drop, so the state
         // is still consistent: ignore the poison.
-        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Encodes a command with `encode` and queues `slot` for its reply.
-    pub fn push(&self, encode: impl FnOnce(&mut BytesMut), slot: Slot) -> Result<(), (Error, Slot)> {
+    pub fn push(
+        &self,
+        encode: impl FnOnce(&mut BytesMut),
+        slot: Slot,
+    ) -> Result<(), (Error, Slot)> {
         let waker = {
             let mut state = self.lock();
             if let Some(e) = &state.closed {
@@ -72,13 +78,22 @@ impl Queue {
     }
 
     /// Moves everything queued into `buf` and `slots` (both empty on entry).
-    pub fn take(&self, cx: &mut Context<'_>, buf: &mut BytesMut, slots: &mut VecDeque<Slot>) -> Taken {
+    pub fn take(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut BytesMut,
+        slots: &mut VecDeque<Slot>,
+    ) -> Taken {
         let mut state = self.lock();
         if state.buf.is_empty() {
             if state.released {
                 return Taken::Released;
             }
-            if !state.driver.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+            if !state
+                .driver
+                .as_ref()
+                .is_some_and(|w| w.will_wake(cx.waker()))
+            {
                 state.driver = Some(cx.waker().clone());
             }
             return Taken::Idle;

@@ -85,7 +85,9 @@ fn map_len(item: &Item<'_>) -> Result<usize, DecodeError> {
     }
 }
 
-impl<K: FromValue + Eq + Hash, V: FromReply, H: BuildHasher + Default> FromReply for HashMap<K, V, H> {
+impl<K: FromValue + Eq + Hash, V: FromReply, H: BuildHasher + Default> FromReply
+    for HashMap<K, V, H>
+{
     fn from_reply<'a>(item: Item<'a>, reader: &mut Reader<'a>) -> Result<Self, DecodeError> {
         let n = map_len(&item)?;
         let mut out = HashMap::with_capacity_and_hasher(capacity(n, reader), H::default());
@@ -150,7 +152,10 @@ pub struct Raw<'a, R = Value> {
 impl<'a, R> Raw<'a, R> {
     /// A command whose first word is `name` (`"JSON.GET"`, or `"CLIENT"` followed by `.arg("INFO")`).
     pub fn new(name: impl Into<Arg<'a>>) -> Self {
-        Raw { args: vec![name.into()], reply: PhantomData }
+        Raw {
+            args: vec![name.into()],
+            reply: PhantomData,
+        }
     }
 
     /// Appends one argument.
@@ -168,7 +173,11 @@ impl<'a, R> Raw<'a, R> {
 
 impl<R: FromReply> Command for Raw<'_, R> {
     type Shape = Typed<R>;
-    const META: &'static CommandMeta = &CommandMeta { name: "RAW", arity: -1, flags: CommandFlags::NONE };
+    const META: &'static CommandMeta = &CommandMeta {
+        name: "RAW",
+        arity: -1,
+        flags: CommandFlags::NONE,
+    };
     fn write_args(self, w: &mut ArgWriter<'_>) {
         for arg in &self.args {
             arg.write(w);

@@ -119,7 +119,9 @@ impl Shape for Double {
         match item {
             Item::Double(d) => Ok(d),
             Item::Integer(i) => Ok(i as f64),
-            _ => text(&item).and_then(parse_float).ok_or_else(|| mismatch("a number", &item)),
+            _ => text(&item)
+                .and_then(parse_float)
+                .ok_or_else(|| mismatch("a number", &item)),
         }
     }
 }
@@ -131,7 +133,10 @@ impl<V: FromValue> Shape for Bulk<V> {
     type Output = V;
     fn decode<'a>(item: Item<'a>, reader: &mut Reader<'a>) -> Result<V, DecodeError> {
         if let Item::Null = item {
-            return Err(mismatch("a value (use Option for replies that may be nil)", &item));
+            return Err(mismatch(
+                "a value (use Option for replies that may be nil)",
+                &item,
+            ));
         }
         V::from_value(item, reader)
     }
@@ -194,7 +199,12 @@ impl<K: Shape, V: Shape> Shape for Pairs<K, V> {
                 return Ok(out);
             }
             Item::Array(n) | Item::Set(n) => n,
-            _ => return Err(mismatch("pairs (a flat array, an array of pairs or a map)", &item)),
+            _ => {
+                return Err(mismatch(
+                    "pairs (a flat array, an array of pairs or a map)",
+                    &item,
+                ));
+            }
         };
         let mut out = Vec::with_capacity(capacity(n, reader));
         if n == 0 {
@@ -213,7 +223,10 @@ impl<K: Shape, V: Shape> Shape for Pairs<K, V> {
         } else {
             // RESP2: a flat array of 2n items.
             if n % 2 != 0 {
-                return Err(DecodeError::new("an even number of items", format!("{n} items")));
+                return Err(DecodeError::new(
+                    "an even number of items",
+                    format!("{n} items"),
+                ));
             }
             out.push((K::decode(first, reader)?, V::read(reader)?));
             for _ in 1..n / 2 {

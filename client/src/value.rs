@@ -94,7 +94,9 @@ impl FromValue for Bytes {
         match item {
             Item::Integer(i) => Ok(Bytes::from(i.to_string())),
             Item::Double(d) => Ok(Bytes::from(d.to_string())),
-            _ => text(&item).map(|b| r.bytes(b)).ok_or_else(|| mismatch("bytes", &item)),
+            _ => text(&item)
+                .map(|b| r.bytes(b))
+                .ok_or_else(|| mismatch("bytes", &item)),
         }
     }
 }
@@ -115,7 +117,9 @@ macro_rules! int_from_value {
         }
     )*};
 }
-int_from_value!(i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize);
+int_from_value!(
+    i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize
+);
 
 /// Parses Redis's float text (`3.5`, `inf`, `-inf`, `1e3`).
 pub(crate) fn parse_float(b: &[u8]) -> Option<f64> {
@@ -132,7 +136,9 @@ impl FromValue for f64 {
         match item {
             Item::Double(d) => Ok(d),
             Item::Integer(i) => Ok(i as f64),
-            _ => text(&item).and_then(parse_float).ok_or_else(|| mismatch("a number", &item)),
+            _ => text(&item)
+                .and_then(parse_float)
+                .ok_or_else(|| mismatch("a number", &item)),
         }
     }
 }
@@ -282,9 +288,12 @@ impl<'r, 'a> MapEntries<'r, 'a> {
             return None;
         }
         self.remaining -= 1;
-        Some(self.reader.next().map_err(DecodeError::from).and_then(|item| {
-            text(&item).ok_or_else(|| mismatch("a field name", &item))
-        }))
+        Some(
+            self.reader
+                .next()
+                .map_err(DecodeError::from)
+                .and_then(|item| text(&item).ok_or_else(|| mismatch("a field name", &item))),
+        )
     }
 
     /// The value of the entry whose key was just read.
@@ -299,7 +308,9 @@ impl<'r, 'a> MapEntries<'r, 'a> {
     }
 
     /// The next whole entry.
-    pub fn next_entry<K: FromValue, V: FromValue>(&mut self) -> Option<Result<(K, V), DecodeError>> {
+    pub fn next_entry<K: FromValue, V: FromValue>(
+        &mut self,
+    ) -> Option<Result<(K, V), DecodeError>> {
         if self.remaining == 0 {
             return None;
         }
@@ -337,7 +348,9 @@ pub trait FromMap: Sized {
     fn from_map(entries: MapEntries<'_, '_>) -> Result<Self, DecodeError>;
 }
 
-impl<K: FromValue + Eq + Hash, V: FromValue, H: BuildHasher + Default> FromMap for HashMap<K, V, H> {
+impl<K: FromValue + Eq + Hash, V: FromValue, H: BuildHasher + Default> FromMap
+    for HashMap<K, V, H>
+{
     fn from_map(mut entries: MapEntries<'_, '_>) -> Result<Self, DecodeError> {
         let mut map = HashMap::with_capacity_and_hasher(entries.size_hint(), H::default());
         while let Some(entry) = entries.next_entry() {
@@ -372,6 +385,10 @@ impl<K: FromValue, V: FromValue> FromMap for Vec<(K, V)> {
 /// `None` for an empty map (HGETALL of a missing key), else the map.
 impl<M: FromMap> FromMap for Option<M> {
     fn from_map(entries: MapEntries<'_, '_>) -> Result<Self, DecodeError> {
-        if entries.is_empty() { Ok(None) } else { M::from_map(entries).map(Some) }
+        if entries.is_empty() {
+            Ok(None)
+        } else {
+            M::from_map(entries).map(Some)
+        }
     }
 }

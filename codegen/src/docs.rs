@@ -5,7 +5,10 @@ use crate::model::CommandModel;
 
 /// The link to a command's page on redis.io.
 pub fn link(name: &str) -> String {
-    format!("https://redis.io/commands/{}/", name.to_ascii_lowercase().replace(' ', "-"))
+    format!(
+        "https://redis.io/commands/{}/",
+        name.to_ascii_lowercase().replace(' ', "-")
+    )
 }
 
 /// What the reply is, with the options that change it.
@@ -19,7 +22,11 @@ pub fn reply_line(model: &CommandModel) -> String {
             .filter(|m| m.triggers.iter().any(|t| t == when))
             .map(|m| format!("`.{}()`", m.ident.to_string().trim_start_matches("r#")))
             .collect();
-        line.push_str(&format!("; with {}: `{}`", methods.join(" or "), state.reply.rust_type()));
+        line.push_str(&format!(
+            "; with {}: `{}`",
+            methods.join(" or "),
+            state.reply.rust_type()
+        ));
     }
     line.push('.');
     line
@@ -28,12 +35,19 @@ pub fn reply_line(model: &CommandModel) -> String {
 /// The facts line: group, since, complexity, ACL categories.
 pub fn facts(model: &CommandModel) -> String {
     let spec = &model.spec;
-    let mut parts = vec![format!("Group: {}", spec.group), format!("since: {}", spec.since)];
+    let mut parts = vec![
+        format!("Group: {}", spec.group),
+        format!("since: {}", spec.since),
+    ];
     if let Some(c) = &spec.complexity {
         parts.push(format!("complexity: {c}"));
     }
     if !spec.acl_categories.is_empty() {
-        let acl: Vec<String> = spec.acl_categories.iter().map(|c| format!("@{c}")).collect();
+        let acl: Vec<String> = spec
+            .acl_categories
+            .iter()
+            .map(|c| format!("@{c}"))
+            .collect();
         parts.push(format!("ACL: {}", acl.join(" ")));
     }
     let mut line = parts.join(" · ");

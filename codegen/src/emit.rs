@@ -30,10 +30,17 @@ const KNOWN_FLAGS: &[(&str, &str)] = &[
 ];
 
 fn doc_attrs(lines: &[String]) -> TokenStream {
-    lines.iter().map(|l| {
-        let l = if l.is_empty() { String::new() } else { format!(" {l}") };
-        quote!(#[doc = #l])
-    }).collect()
+    lines
+        .iter()
+        .map(|l| {
+            let l = if l.is_empty() {
+                String::new()
+            } else {
+                format!(" {l}")
+            };
+            quote!(#[doc = #l])
+        })
+        .collect()
 }
 
 /// The whole generated file.
@@ -86,7 +93,11 @@ fn command(model: &CommandModel, root: &TokenStream) -> (TokenStream, TokenStrea
     let mut items = TokenStream::new();
     for def in &model.enums {
         let e = &def.ident;
-        let lt = if def.has_lifetime { quote!(<'a>) } else { quote!() };
+        let lt = if def.has_lifetime {
+            quote!(<'a>)
+        } else {
+            quote!()
+        };
         let variants = def.variants.iter().map(|v| {
             let vi = &v.ident;
             let vdoc = format!(" {}", v.doc);
@@ -160,15 +171,21 @@ fn command(model: &CommandModel, root: &TokenStream) -> (TokenStream, TokenStrea
     for (i, state) in model.states.iter().enumerate() {
         let mut methods = Vec::new();
         for m in model.methods.iter() {
-            let Some(k) = model.method_state(m) else { continue };
+            let Some(k) = model.method_state(m) else {
+                continue;
+            };
             let j = i.max(k);
             if j == i {
                 methods.push(method(m, quote!(Self), &[], quote!(self)));
             } else {
                 let target = &model.states[j];
                 let shape = &target.shape;
-                let fresh: Vec<Ident> =
-                    target.generics.iter().filter(|g| !state.generics.contains(g)).cloned().collect();
+                let fresh: Vec<Ident> = target
+                    .generics
+                    .iter()
+                    .filter(|g| !state.generics.contains(g))
+                    .cloned()
+                    .collect();
                 methods.push(method(
                     m,
                     quote!(#ty<'a, #shape, #(#iters,)* T>),
@@ -240,7 +257,11 @@ fn method(m: &Method, ret: TokenStream, generics: &[Ident], start: TokenStream) 
     let doc = format!(" {}", m.doc);
     let params = m.params.iter().map(|(p, t)| quote!(#p: #t));
     let body = &m.body;
-    let generics = if generics.is_empty() { quote!() } else { quote!(<#(#generics),*>) };
+    let generics = if generics.is_empty() {
+        quote!()
+    } else {
+        quote!(<#(#generics),*>)
+    };
     quote! {
         #[doc = #doc]
         pub fn #ident #generics (self, #(#params),*) -> #ret {

@@ -18,16 +18,21 @@ fn main() -> ExitCode {
 }
 
 fn flag<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).map(String::as_str)
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .map(String::as_str)
 }
 
 fn run(args: &[String]) -> Result<(), String> {
     match args.first().map(String::as_str) {
         Some("emit") => {
             let spec_path = flag(args, "--spec").unwrap_or("commands.json");
-            let text = std::fs::read_to_string(spec_path).map_err(|e| format!("{spec_path}: {e}"))?;
-            let code = redtyped_codegen::generate_from_json(&text, &redtyped_codegen::Options::default())
-                .map_err(|e| e.to_string())?;
+            let text =
+                std::fs::read_to_string(spec_path).map_err(|e| format!("{spec_path}: {e}"))?;
+            let code =
+                redtyped_codegen::generate_from_json(&text, &redtyped_codegen::Options::default())
+                    .map_err(|e| e.to_string())?;
             match flag(args, "--out") {
                 Some(out) => std::fs::write(out, code).map_err(|e| format!("{out}: {e}")),
                 None => {

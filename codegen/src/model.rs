@@ -7,10 +7,10 @@ use std::collections::BTreeSet;
 use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::{format_ident, quote};
 
+use crate::Error;
 use crate::names::{camel, ident, is_word, snake};
 use crate::reply::ReplyType;
 use crate::spec::{ArgKind, Argument, Command};
-use crate::Error;
 
 /// A command ready to be written out.
 pub struct CommandModel {
@@ -203,9 +203,10 @@ pub fn syntax(arg: &Argument) -> String {
             inner.clone()
         } else {
             match (&arg.token, arg.kind) {
-                (Some(t), k) if k != ArgKind::PureToken => {
-                    inner.strip_prefix(&format!("{t} ")).unwrap_or(&inner).to_string()
-                }
+                (Some(t), k) if k != ArgKind::PureToken => inner
+                    .strip_prefix(&format!("{t} "))
+                    .unwrap_or(&inner)
+                    .to_string(),
                 _ => inner.clone(),
             }
         };
@@ -213,7 +214,11 @@ pub fn syntax(arg: &Argument) -> String {
     } else {
         inner
     };
-    if arg.optional { format!("[{repeated}]") } else { repeated }
+    if arg.optional {
+        format!("[{repeated}]")
+    } else {
+        repeated
+    }
 }
 
 struct Builder<'s> {
@@ -230,7 +235,10 @@ struct Builder<'s> {
 
 impl Builder<'_> {
     fn error(&self, reason: impl Into<String>) -> Error {
-        Error::Command { command: self.command.to_string(), reason: reason.into() }
+        Error::Command {
+            command: self.command.to_string(),
+            reason: reason.into(),
+        }
     }
 
     fn field_ident(&mut self, base: &str) -> Ident {
@@ -249,7 +257,10 @@ impl Builder<'_> {
         if self.params.iter().any(|p| p.ident == id) {
             return Err(self.error(format!("two parameters named `{name}`: add x_name to one")));
         }
-        self.params.push(Param { ident: id.clone(), ty });
+        self.params.push(Param {
+            ident: id.clone(),
+            ty,
+        });
         Ok(id)
     }
 
@@ -275,7 +286,11 @@ impl Builder<'_> {
             ArgKind::Oneof => {
                 let def = self.oneof_enum(arg)?;
                 let enum_ident = def.ident.clone();
-                let lt = if def.has_lifetime { quote!(<'a>) } else { quote!() };
+                let lt = if def.has_lifetime {
+                    quote!(<'a>)
+                } else {
+                    quote!()
+                };
                 let write = self.match_oneof(arg, &def, quote!(v))?;
                 self.enums.push(def);
                 let field = self.field_ident(&arg.name);
@@ -305,7 +320,11 @@ impl Builder<'_> {
                 let id = ident(&param_name(arg));
                 let (ty, init) = scalar.param(&root, &id);
                 self.add_param(arg, ty)?;
-                self.fields.push(Field { ident: field.clone(), ty: scalar.stored(&root), init });
+                self.fields.push(Field {
+                    ident: field.clone(),
+                    ty: scalar.stored(&root),
+                    init,
+                });
                 let token = maybe_token(arg);
                 let write = scalar.write(&root, quote!(self.#field));
                 Ok(quote!(#token #write))
@@ -355,18 +374,27 @@ impl Builder<'_> {
                     }
                     pattern.push(var);
                 }
-                bounds.insert(0, quote!(#iter: ::core::iter::IntoIterator<Item = (#(#types,)*)>));
+                bounds.insert(
+                    0,
+                    quote!(#iter: ::core::iter::IntoIterator<Item = (#(#types,)*)>),
+                );
                 item_write = quote!(let (#(#pattern,)*) = item; #writes);
             }
             ArgKind::Oneof => {
                 let def = self.oneof_enum(arg)?;
                 let enum_ident = def.ident.clone();
-                let lt = if def.has_lifetime { quote!(<'a>) } else { quote!() };
+                let lt = if def.has_lifetime {
+                    quote!(<'a>)
+                } else {
+                    quote!()
+                };
                 item_write = self.match_oneof(arg, &def, quote!(item))?;
                 self.enums.push(def);
                 bounds.push(quote!(#iter: ::core::iter::IntoIterator<Item = #enum_ident #lt>));
             }
-            ArgKind::PureToken => return Err(self.error(format!("argument `{}`: repeated pure token", arg.name))),
+            ArgKind::PureToken => {
+                return Err(self.error(format!("argument `{}`: repeated pure token", arg.name)));
+            }
             kind => {
                 let scalar = Scalar::of(kind).expect("scalar kinds");
                 match scalar {
@@ -385,8 +413,16 @@ impl Builder<'_> {
         }
         let field = self.field_ident(&arg.name);
         let p = self.add_param(arg, quote!(#iter))?;
-        self.fields.push(Field { ident: field.clone(), ty: quote!(#iter), init: quote!(#p) });
-        self.iters.push(IterParam { ident: iter, elements, bounds });
+        self.fields.push(Field {
+            ident: field.clone(),
+            ty: quote!(#iter),
+            init: quote!(#p),
+        });
+        self.iters.push(IterParam {
+            ident: iter,
+            elements,
+            bounds,
+        });
         let (once, each) = match (&arg.token, arg.multiple_token) {
             (Some(t), true) => (TokenStream::new(), token_write(t)),
             (Some(t), false) => (token_write(t), TokenStream::new()),
@@ -424,11 +460,21 @@ impl Builder<'_> {
                                 fields.push(s.stored(&root));
                             }
                             None if child.kind == ArgKind::PureToken => {}
-                            None => return Err(self.error(format!("argument `{}`: nested oneof/block in a oneof's block", child.name))),
+                            None => {
+                                return Err(self.error(format!(
+                                    "argument `{}`: nested oneof/block in a oneof's block",
+                                    child.name
+                                )));
+                            }
                         }
                     }
                 }
-                ArgKind::Oneof => return Err(self.error(format!("argument `{}`: a oneof directly inside a oneof", member.name))),
+                ArgKind::Oneof => {
+                    return Err(self.error(format!(
+                        "argument `{}`: a oneof directly inside a oneof",
+                        member.name
+                    )));
+                }
                 kind => {
                     let s = Scalar::of(kind).expect("scalar kinds");
                     has_lifetime |= s == Scalar::Arg;
@@ -439,16 +485,38 @@ impl Builder<'_> {
                 }
             }
             if member.multiple {
-                return Err(self.error(format!("argument `{}`: multiple member of a oneof", member.name)));
+                return Err(self.error(format!(
+                    "argument `{}`: multiple member of a oneof",
+                    member.name
+                )));
             }
-            variants.push(Variant { ident: v_ident, fields, doc: format!("`{}`", syntax(member)) });
+            variants.push(Variant {
+                ident: v_ident,
+                fields,
+                doc: format!("`{}`", syntax(member)),
+            });
         }
-        let from_value = if value_members.len() == 1 { value_members.pop() } else { None };
-        Ok(EnumDef { ident, has_lifetime, variants, doc: format!("`{}`", syntax(arg)), from_value })
+        let from_value = if value_members.len() == 1 {
+            value_members.pop()
+        } else {
+            None
+        };
+        Ok(EnumDef {
+            ident,
+            has_lifetime,
+            variants,
+            doc: format!("`{}`", syntax(arg)),
+            from_value,
+        })
     }
 
     /// Statements writing a oneof value held in `value`.
-    fn match_oneof(&self, arg: &Argument, def: &EnumDef, value: TokenStream) -> Result<TokenStream, Error> {
+    fn match_oneof(
+        &self,
+        arg: &Argument,
+        def: &EnumDef,
+        value: TokenStream,
+    ) -> Result<TokenStream, Error> {
         let root = &self.root;
         let enum_ident = &def.ident;
         let mut arms = Vec::new();
@@ -498,7 +566,11 @@ impl Builder<'_> {
         let token = maybe_token(arg);
         match arg.kind {
             ArgKind::PureToken => {
-                self.fields.push(Field { ident: field.clone(), ty: quote!(bool), init: quote!(false) });
+                self.fields.push(Field {
+                    ident: field.clone(),
+                    ty: quote!(bool),
+                    init: quote!(false),
+                });
                 self.add_method(Method {
                     ident: ident(&method_name(arg)),
                     params: vec![],
@@ -511,7 +583,11 @@ impl Builder<'_> {
             ArgKind::Oneof => {
                 let def = self.oneof_enum(arg)?;
                 let enum_ident = def.ident.clone();
-                let lt = if def.has_lifetime { quote!(<'a>) } else { quote!() };
+                let lt = if def.has_lifetime {
+                    quote!(<'a>)
+                } else {
+                    quote!()
+                };
                 for (member, variant) in arg.arguments.iter().zip(&def.variants) {
                     let v = &variant.ident;
                     let mut params = Vec::new();
@@ -528,7 +604,11 @@ impl Builder<'_> {
                             values.push(init);
                         }
                     }
-                    let value = if values.is_empty() { quote!(#enum_ident::#v) } else { quote!(#enum_ident::#v(#(#values),*)) };
+                    let value = if values.is_empty() {
+                        quote!(#enum_ident::#v)
+                    } else {
+                        quote!(#enum_ident::#v(#(#values),*))
+                    };
                     let mut t = own_triggers.clone();
                     t.push(member.name.clone());
                     self.add_method(Method {
@@ -575,7 +655,12 @@ impl Builder<'_> {
     /// An optional block: its required children are stored together and set
     /// by one method (or one per token when it starts with a oneof of tokens);
     /// its optional children are fields of their own, written only with the block.
-    fn optional_block(&mut self, arg: &Argument, field: Ident, triggers: &[String]) -> Result<TokenStream, Error> {
+    fn optional_block(
+        &mut self,
+        arg: &Argument,
+        field: Ident,
+        triggers: &[String],
+    ) -> Result<TokenStream, Error> {
         let root = self.root.clone();
         let required: Vec<&Argument> = arg.arguments.iter().filter(|c| !c.optional).collect();
         let leading_tokens = match required.first() {
@@ -589,14 +674,21 @@ impl Builder<'_> {
         let mut leading_enum = None;
         for (i, child) in required.iter().enumerate() {
             if child.multiple {
-                return Err(self.error(format!("argument `{}`: multiple argument inside an optional block", child.name)));
+                return Err(self.error(format!(
+                    "argument `{}`: multiple argument inside an optional block",
+                    child.name
+                )));
             }
             match child.kind {
                 ArgKind::PureToken => {}
                 ArgKind::Oneof => {
                     let def = self.oneof_enum(child)?;
                     let id = def.ident.clone();
-                    let lt = if def.has_lifetime { quote!(<'a>) } else { quote!() };
+                    let lt = if def.has_lifetime {
+                        quote!(<'a>)
+                    } else {
+                        quote!()
+                    };
                     slot_types.push(quote!(#id #lt));
                     if i == 0 && leading_tokens {
                         leading_enum = Some(def);
@@ -604,7 +696,12 @@ impl Builder<'_> {
                         self.enums.push(def);
                     }
                 }
-                ArgKind::Block => return Err(self.error(format!("argument `{}`: block inside an optional block", child.name))),
+                ArgKind::Block => {
+                    return Err(self.error(format!(
+                        "argument `{}`: block inside an optional block",
+                        child.name
+                    )));
+                }
                 kind => slot_types.push(Scalar::of(kind).expect("scalar kinds").stored(&root)),
             }
         }
@@ -618,9 +715,20 @@ impl Builder<'_> {
                 ArgKind::Oneof => {
                     let p = ident(&param_name(child));
                     let def_ident = format_ident!("{}{}", self.type_name, camel(&child.name));
-                    let def = self.enums.iter().find(|e| e.ident == def_ident).expect("enum just made");
-                    let lt = if def.has_lifetime { quote!(<'a>) } else { quote!() };
-                    params.push((p.clone(), quote!(impl ::core::convert::Into<#def_ident #lt>)));
+                    let def = self
+                        .enums
+                        .iter()
+                        .find(|e| e.ident == def_ident)
+                        .expect("enum just made");
+                    let lt = if def.has_lifetime {
+                        quote!(<'a>)
+                    } else {
+                        quote!()
+                    };
+                    params.push((
+                        p.clone(),
+                        quote!(impl ::core::convert::Into<#def_ident #lt>),
+                    ));
                     values.push(quote!(::core::convert::Into::into(#p)));
                 }
                 kind => {
@@ -675,8 +783,12 @@ impl Builder<'_> {
                     let def = match &leading_enum {
                         Some(d) if vars.is_empty() => d,
                         _ => {
-                            let def_ident = format_ident!("{}{}", self.type_name, camel(&child.name));
-                            self.enums.iter().find(|e| e.ident == def_ident).expect("enum made above")
+                            let def_ident =
+                                format_ident!("{}{}", self.type_name, camel(&child.name));
+                            self.enums
+                                .iter()
+                                .find(|e| e.ident == def_ident)
+                                .expect("enum made above")
                         }
                     };
                     writes.extend(self.match_oneof(child, def, quote!(#var))?);
@@ -686,7 +798,11 @@ impl Builder<'_> {
                     let var = format_ident!("slot{}", slot);
                     slot += 1;
                     writes.extend(maybe_token(child));
-                    writes.extend(Scalar::of(kind).expect("scalar kinds").write(&root, quote!(#var)));
+                    writes.extend(
+                        Scalar::of(kind)
+                            .expect("scalar kinds")
+                            .write(&root, quote!(#var)),
+                    );
                     vars.push(var);
                 }
             }
@@ -717,21 +833,36 @@ impl CommandModel {
             iters: Vec::new(),
             enums: Vec::new(),
             methods: Vec::new(),
-            field_names: ["__target", "__shape"].iter().map(|s| s.to_string()).collect(),
+            field_names: ["__target", "__shape"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
         };
         let mut encode = TokenStream::new();
         for word in name.split(' ') {
             encode.extend(token_write(word));
         }
         for arg in &spec.arguments {
-            encode.extend(if arg.optional { b.optional(arg, &[])? } else { b.required(arg)? });
+            encode.extend(if arg.optional {
+                b.optional(arg, &[])?
+            } else {
+                b.required(arg)?
+            });
         }
 
-        let base = spec.x_reply.as_deref().ok_or_else(|| b.error("no x_reply annotation"))?;
+        let base = spec
+            .x_reply
+            .as_deref()
+            .ok_or_else(|| b.error("no x_reply annotation"))?;
         let mut states = Vec::new();
         let base = ReplyType::parse(base)?;
         let (shape, generics) = base.shape(&quote!(crate));
-        states.push(State { reply: base, shape, generics, when: None });
+        states.push(State {
+            reply: base,
+            shape,
+            generics,
+            when: None,
+        });
         for variant in &spec.x_reply_variants {
             if !b.methods.iter().any(|m| m.triggers.contains(&variant.when)) {
                 return Err(b.error(format!(
@@ -741,10 +872,21 @@ impl CommandModel {
             }
             let reply = ReplyType::parse(&variant.reply)?;
             let (shape, generics) = reply.shape(&quote!(crate));
-            if states.iter().any(|s| s.shape.to_string() == shape.to_string()) {
-                return Err(b.error(format!("reply variant `{}` repeats an earlier reply type", variant.when)));
+            if states
+                .iter()
+                .any(|s| s.shape.to_string() == shape.to_string())
+            {
+                return Err(b.error(format!(
+                    "reply variant `{}` repeats an earlier reply type",
+                    variant.when
+                )));
             }
-            states.push(State { reply, shape, generics, when: Some(variant.when.clone()) });
+            states.push(State {
+                reply,
+                shape,
+                generics,
+                when: Some(variant.when.clone()),
+            });
         }
 
         Ok(CommandModel {

@@ -63,7 +63,9 @@ pub fn ident(name: &str) -> Ident {
 /// True when a token reads as a word (`WITHSCORES`, `EX`), so it can name a method.
 pub fn is_word(token: &str) -> bool {
     token.starts_with(|c: char| c.is_ascii_alphabetic())
-        && token.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        && token
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
 #[cfg(test)]

@@ -39,7 +39,10 @@ impl ReplyType {
     /// Parses a vocabulary string such as `array<bulk?>` or `pairs<bulk,double>`.
     pub fn parse(text: &str) -> Result<ReplyType, Error> {
         let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-        let mut parser = Parser { text: &compact, pos: 0 };
+        let mut parser = Parser {
+            text: &compact,
+            pos: 0,
+        };
         let ty = parser.ty()?;
         if parser.pos != compact.len() {
             return Err(parser.error("trailing characters"));
@@ -139,8 +142,15 @@ impl ReplyType {
 }
 
 fn next_generic(base: &str, generics: &mut Vec<Ident>) -> Ident {
-    let n = generics.iter().filter(|g| g.to_string().starts_with(base)).count();
-    let name = if n == 0 { base.to_string() } else { format!("{base}{}", n + 1) };
+    let n = generics
+        .iter()
+        .filter(|g| g.to_string().starts_with(base))
+        .count();
+    let name = if n == 0 {
+        base.to_string()
+    } else {
+        format!("{base}{}", n + 1)
+    };
     let ident = Ident::new(&name, Span::call_site());
     generics.push(ident.clone());
     ident
@@ -153,7 +163,10 @@ struct Parser<'t> {
 
 impl Parser<'_> {
     fn error(&self, what: &str) -> Error {
-        Error::Reply { text: self.text.to_string(), reason: format!("{what} at {}", self.pos) }
+        Error::Reply {
+            text: self.text.to_string(),
+            reason: format!("{what} at {}", self.pos),
+        }
     }
 
     fn ty(&mut self) -> Result<ReplyType, Error> {
@@ -218,10 +231,19 @@ mod tests {
             ReplyType::parse("array<bulk?>").unwrap(),
             ReplyType::Array(Box::new(ReplyType::Optional(Box::new(ReplyType::Bulk))))
         );
-        assert_eq!(ReplyType::parse("pairs<bulk, double>").unwrap().rust_type(), "Vec<(V, f64)>");
+        assert_eq!(
+            ReplyType::parse("pairs<bulk, double>").unwrap().rust_type(),
+            "Vec<(V, f64)>"
+        );
         assert_eq!(ReplyType::parse("map<bulk,bulk>").unwrap().rust_type(), "M");
-        assert_eq!(ReplyType::parse("map<string,string>").unwrap().rust_type(), "HashMap<String, String>");
-        assert_eq!(ReplyType::parse("array<bulk>?").unwrap().rust_type(), "Option<Vec<V>>");
+        assert_eq!(
+            ReplyType::parse("map<string,string>").unwrap().rust_type(),
+            "HashMap<String, String>"
+        );
+        assert_eq!(
+            ReplyType::parse("array<bulk>?").unwrap().rust_type(),
+            "Option<Vec<V>>"
+        );
         assert!(ReplyType::parse("arrray<bulk>").is_err());
         assert!(ReplyType::parse("array<bulk").is_err());
         assert!(ReplyType::parse("bulk??").is_err());
@@ -229,7 +251,9 @@ mod tests {
 
     #[test]
     fn generics_are_numbered() {
-        let (_, generics) = ReplyType::parse("pairs<bulk,bulk>").unwrap().shape(&quote!(crate));
+        let (_, generics) = ReplyType::parse("pairs<bulk,bulk>")
+            .unwrap()
+            .shape(&quote!(crate));
         let names: Vec<String> = generics.iter().map(|g| g.to_string()).collect();
         assert_eq!(names, ["V", "V2"]);
     }

@@ -20,9 +20,14 @@ fn output_matches_the_golden_file() {
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
         std::fs::write(&golden_path, &code).unwrap();
     }
-    let golden = std::fs::read_to_string(&golden_path).expect("golden file exists (UPDATE_GOLDEN=1 writes it)");
+    let golden = std::fs::read_to_string(&golden_path)
+        .expect("golden file exists (UPDATE_GOLDEN=1 writes it)");
     if code != golden {
-        let line = code.lines().zip(golden.lines()).position(|(a, b)| a != b).unwrap_or(0);
+        let line = code
+            .lines()
+            .zip(golden.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or(0);
         panic!(
             "generated code differs from tests/golden/commands.rs from line {}:\n  now:    {:?}\n  golden: {:?}\n\
              (run UPDATE_GOLDEN=1 cargo test -p redtyped-codegen if the change is intended)",
@@ -35,7 +40,9 @@ fn output_matches_the_golden_file() {
 
 #[test]
 fn generating_twice_gives_the_same_bytes() {
-    let text = std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../commands.json")).unwrap();
+    let text =
+        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../commands.json"))
+            .unwrap();
     let spec = Spec::from_json(&text).unwrap();
     let first = generate(&spec, &Options::default()).unwrap();
     let second = generate(&Spec::from_json(&text).unwrap(), &Options::default()).unwrap();
@@ -50,7 +57,9 @@ fn one_command(command: &str) -> String {
 }
 
 fn error_for(command: &str) -> String {
-    generate_from_json(&one_command(command), &Options::default()).unwrap_err().to_string()
+    generate_from_json(&one_command(command), &Options::default())
+        .unwrap_err()
+        .to_string()
 }
 
 #[test]
@@ -59,7 +68,9 @@ fn rejects_what_it_cannot_generate_with_a_reason() {
     let e = error_for(&format!(r#"{{{base},"arguments":[]}}"#));
     assert!(e.contains("CMD") && e.contains("no x_reply"), "{e}");
 
-    let e = error_for(&format!(r#"{{{base},"arguments":[],"x_reply":"arry<bulk>"}}"#));
+    let e = error_for(&format!(
+        r#"{{{base},"arguments":[],"x_reply":"arry<bulk>"}}"#
+    ));
     assert!(e.contains("unknown reply type `arry`"), "{e}");
 
     let e = error_for(&format!(
@@ -79,8 +90,14 @@ fn rejects_what_it_cannot_generate_with_a_reason() {
         r#"{{{base},"arguments":[{{"name":"a","type":"pure-token","token":"NX","optional":true}},
             {{"name":"b","type":"pure-token","token":"NX","optional":true,"x_name":"nx_again"}}],"x_reply":"int"}}"#
     ));
-    assert!(generate_from_json(&ok, &Options::default()).unwrap().contains("fn nx_again"));
+    assert!(
+        generate_from_json(&ok, &Options::default())
+            .unwrap()
+            .contains("fn nx_again")
+    );
 
-    let e = generate_from_json(r#"{"commands":{"X":{"group":"g"}}}"#, &Options::default()).unwrap_err().to_string();
+    let e = generate_from_json(r#"{"commands":{"X":{"group":"g"}}}"#, &Options::default())
+        .unwrap_err()
+        .to_string();
     assert!(e.starts_with("invalid spec"), "{e}");
 }

@@ -38,8 +38,10 @@
 //! ```
 
 mod binary;
+mod builder;
 mod keys;
 mod ports;
+mod ready;
 pub mod resp;
 mod server;
 mod shared;
@@ -47,8 +49,9 @@ mod spawn;
 mod wait;
 
 pub use binary::{INSTALL_HINT, REDIS_SERVER_BIN_ENV, locate_redis_server, redis_server_binary};
+pub use builder::ServerBuilder;
 pub use keys::unique_key;
 pub use ports::free_port;
-pub use server::{Server, ServerBuilder};
+pub use server::Server;
 pub use shared::shared;
 pub use wait::{wait_until, wait_until_async};

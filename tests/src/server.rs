@@ -10,16 +10,17 @@ use std::time::Duration;
 
 use tempfile::TempDir;
 
+use crate::ServerBuilder;
 use crate::binary::redis_server_binary;
+use crate::builder::{ACL_FILE, CONF_FILE, LOG_FILE, SOCKET_FILE};
 use crate::ports::PortReservation;
+use crate::ready::{Probe, log_since};
 use crate::resp::Connection;
 use crate::spawn::spawn_tied;
 use crate::wait::poll_until;
 
 /// How long a started server has to answer `PING`.
 const READY_TIMEOUT: Duration = Duration::from_secs(10);
-/// Timeout of one readiness probe (connect, and each read/write).
-const PROBE_TIMEOUT: Duration = Duration::from_secs(1);
 /// Timeout for connecting and for each read/write of [`Server::cli`].
 const CLI_TIMEOUT: Duration = Duration::from_secs(10);
 /// How many fresh ports [`ServerBuilder::start`] tries when binding fails.
@@ -27,167 +28,9 @@ const PORT_ATTEMPTS: usize = 5;
 /// How long [`Server::restart`] keeps retrying when its port is taken.
 const RESTART_BIND_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// What redis-server logs once it listens and serves.
-const READY_LOG_LINE: &str = "Ready to accept connections";
-
-const CONF_FILE: &str = "redis.conf";
-const LOG_FILE: &str = "redis.log";
 /// stdout and stderr of the server: errors before the log file is opened
 /// (such as config file errors) only appear here.
 const OUTPUT_FILE: &str = "redis.out";
-const ACL_FILE: &str = "users.acl";
-const SOCKET_FILE: &str = "redis.sock";
-
-/// Configures and starts a [`Server`]. Created by [`Server::builder`].
-///
-/// The generated `redis.conf` always contains `port`, `bind 127.0.0.1`,
-/// `protected-mode no`, `daemonize no`, `dir` and `logfile` (in the temp
-/// dir), `save ""`, `appendonly no` and `enable-debug-command local` (so
-/// fault tests may use `DEBUG SLEEP`). Directives from [`config`] come after
-/// them and win for single-valued options; do not override `port`, `bind`,
-/// `dir`, `logfile` or `daemonize`, which the harness relies on.
-///
-/// [`config`]: ServerBuilder::config
-///
-/// # Example
-///
-/// ```no_run
-/// use redtyped_tests::Server;
-///
-/// let server = Server::builder()
-///     .config("maxmemory", "10mb")
-///     .config("maxmemory-policy", "allkeys-lru")
-///     .password("s3cret")
-///     .unix_socket()
-///     .start();
-/// assert_eq!(server.cli_as("default", "s3cret", &["PING"]), "+PONG\r\n");
-/// ```
-#[derive(Debug, Clone, Default)]
-pub struct ServerBuilder {
-    directives: Vec<(String, String)>,
-    password: Option<String>,
-    acl_users: Vec<String>,
-    unix_socket: bool,
-}
-
-impl ServerBuilder {
-    /// Adds a config directive, written as `key value` to `redis.conf`
-    /// (repeatable). `value` is written verbatim in redis.conf syntax, so it
-    /// may hold several arguments or quotes, e.g. `.config("save", "\"\"")`
-    /// or `.config("client-output-buffer-limit", "pubsub 1mb 1mb 0")`.
-    ///
-    /// ```no_run
-    /// let server = redtyped_tests::Server::builder().config("databases", "4").start();
-    /// assert_eq!(server.cli(&["SELECT", "3"]), "+OK\r\n");
-    /// ```
-    pub fn config(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
-        self.directives.push((key.into(), value.into()));
-        self
-    }
-
-    /// Requires this password for the `default` user (`requirepass`).
-    /// [`Server::url`] then carries it, and readiness checks send
-    /// `AUTH password` first.
-    ///
-    /// ```no_run
-    /// let server = redtyped_tests::Server::builder().password("pw").start();
-    /// assert!(server.cli(&["PING"]).starts_with("-NOAUTH"));
-    /// assert_eq!(server.cli_as("default", "pw", &["PING"]), "+PONG\r\n");
-    /// ```
-    pub fn password(mut self, pass: impl Into<String>) -> Self {
-        self.password = Some(pass.into());
-        self
-    }
-
-    /// Adds an ACL rule line, e.g. `user alice on >secret ~* &* +@all`, to an
-    /// `aclfile` in the temp dir (repeatable; the leading `user ` may be
-    /// omitted).
-    ///
-    /// Redis ignores `requirepass` once an aclfile is used, so with
-    /// [`password`](Self::password) the harness also writes
-    /// `user default on >PASSWORD ~* &* +@all` unless one of your lines
-    /// defines `default` itself (that password must then have no whitespace,
-    /// as aclfile rules cannot be quoted). Without a password, a line disabling the
-    /// default user (`user default off`) is fine: readiness then accepts the
-    /// server's `-NOAUTH` reply.
-    ///
-    /// ```no_run
-    /// let server = redtyped_tests::Server::builder()
-    ///     .acl_user("user alice on >secret ~* &* +@all")
-    ///     .start();
-    /// assert_eq!(server.cli_as("alice", "secret", &["ACL", "WHOAMI"]), "$5\r\nalice\r\n");
-    /// ```
-    pub fn acl_user(mut self, line: impl Into<String>) -> Self {
-        let line = line.into();
-        let line = line.trim();
-        self.acl_users.push(if line.starts_with("user ") {
-            line.to_owned()
-        } else {
-            format!("user {line}")
-        });
-        self
-    }
-
-    /// Also listens on the unix socket `<dir>/redis.sock` (`unixsocketperm
-    /// 700`); see [`Server::unix_path`].
-    ///
-    /// ```no_run
-    /// let server = redtyped_tests::Server::builder().unix_socket().start();
-    /// assert!(server.unix_path().unwrap().exists());
-    /// ```
-    pub fn unix_socket(mut self) -> Self {
-        self.unix_socket = true;
-        self
-    }
-
-    /// Starts the server on a free loopback port and waits (up to 10 s) until
-    /// it answers `PING`.
-    ///
-    /// If the port was taken in the meantime, retries with a new port (a few
-    /// times). Panics, with the server's log and exit status, if it exits or
-    /// is not ready in time; panics with an install hint if there is no
-    /// `redis-server` (see [`redis_server_binary`](crate::redis_server_binary)).
-    ///
-    /// ```no_run
-    /// let server = redtyped_tests::Server::builder().start();
-    /// assert_eq!(server.cli(&["PING"]), "+PONG\r\n");
-    /// ```
-    #[track_caller]
-    pub fn start(self) -> Server {
-        let bin = redis_server_binary();
-        let dir = tempfile::Builder::new()
-            .prefix("redtyped-redis-")
-            .tempdir()
-            .unwrap_or_else(|e| panic!("cannot create a temp dir for redis-server: {e}"));
-        let unix_path = self.unix_socket.then(|| dir.path().join(SOCKET_FILE));
-        let mut server = Server {
-            bin,
-            settings: self,
-            unix_path,
-            port: PortReservation::new(),
-            pid: 0,
-            child: None,
-            dir,
-        };
-        server.write_acl_file();
-        let mut failures = Vec::new();
-        for attempt in 0..PORT_ATTEMPTS {
-            if attempt > 0 {
-                server.port = PortReservation::new();
-            }
-            server.write_config();
-            match server.launch() {
-                Ok(()) => return server,
-                Err(failure) if failure.addr_in_use => failures.push(failure.report),
-                Err(failure) => panic!("{}", failure.report),
-            }
-        }
-        panic!(
-            "redis-server could not bind a free port in {PORT_ATTEMPTS} attempts; last failure:\n{}",
-            failures.last().map(String::as_str).unwrap_or("")
-        )
-    }
-}
 
 /// A `redis-server` process listening on `127.0.0.1` on a free port, in its
 /// own temp dir (config, log, unix socket). Killed (SIGKILL) on drop, and by
@@ -446,67 +289,53 @@ impl Server {
     }
 }
 
-/// Launching and configuration internals.
+/// Launching internals.
 impl Server {
-    /// Writes the aclfile, if any ACL lines were given.
-    fn write_acl_file(&self) {
-        if self.settings.acl_users.is_empty() {
-            return;
+    /// Implements [`ServerBuilder::start`].
+    #[track_caller]
+    pub(crate) fn start_with(settings: ServerBuilder) -> Server {
+        let bin = redis_server_binary();
+        let dir = tempfile::Builder::new()
+            .prefix("redtyped-redis-")
+            .tempdir()
+            .unwrap_or_else(|e| panic!("cannot create a temp dir for redis-server: {e}"));
+        let unix_path = settings.unix_socket.then(|| dir.path().join(SOCKET_FILE));
+        let mut server = Server {
+            bin,
+            settings,
+            unix_path,
+            port: PortReservation::new(),
+            pid: 0,
+            child: None,
+            dir,
+        };
+        if let Some(acl) = server.settings.render_acl_file() {
+            server.write_file(ACL_FILE, &acl);
         }
-        // No comment header: aclfiles do not allow comments.
-        let mut text = String::new();
-        if let Some(pass) = &self.settings.password {
-            let defines_default = self
-                .settings
-                .acl_users
-                .iter()
-                .any(|line| line.split_whitespace().nth(1) == Some("default"));
-            if !defines_default {
-                // `requirepass` is ignored when an aclfile is in use. The
-                // aclfile format has no quoting, hence no whitespace.
-                assert!(
-                    !pass.chars().any(char::is_whitespace),
-                    "a password with whitespace ({pass:?}) cannot be combined with acl_user: \
-                     aclfile rules cannot quote it"
-                );
-                let _ = writeln!(text, "user default on >{pass} ~* &* +@all");
+        let mut failures = Vec::new();
+        for attempt in 0..PORT_ATTEMPTS {
+            if attempt > 0 {
+                server.port = PortReservation::new();
+            }
+            let conf = server.settings.render_config(server.dir(), server.port());
+            server.write_file(CONF_FILE, &conf);
+            match server.launch() {
+                Ok(()) => return server,
+                Err(failure) if failure.addr_in_use => failures.push(failure.report),
+                Err(failure) => panic!("{}", failure.report),
             }
         }
-        for line in &self.settings.acl_users {
-            let _ = writeln!(text, "{line}");
-        }
-        let path = self.dir().join(ACL_FILE);
-        fs::write(&path, text).unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
+        panic!(
+            "redis-server could not bind a free port in {PORT_ATTEMPTS} attempts; last failure:\n{}",
+            failures.last().map(String::as_str).unwrap_or("")
+        )
     }
 
-    /// Writes `redis.conf` for the current port.
-    fn write_config(&self) {
-        let dir = self.dir();
-        let path = |name: &str| quote_config(&dir.join(name).to_string_lossy());
-        let mut conf = String::from("# Generated by redtyped-tests: one server per temp dir.\n");
-        let _ = writeln!(conf, "port {}", self.port());
-        conf.push_str("bind 127.0.0.1\nprotected-mode no\ndaemonize no\n");
-        let _ = writeln!(conf, "dir {}", quote_config(&dir.to_string_lossy()));
-        let _ = writeln!(conf, "logfile {}", path(LOG_FILE));
-        conf.push_str("save \"\"\nappendonly no\nenable-debug-command local\n");
-        if self.unix_path.is_some() {
-            let _ = writeln!(conf, "unixsocket {}\nunixsocketperm 700", path(SOCKET_FILE));
-        }
-        if let Some(pass) = &self.settings.password {
-            let _ = writeln!(conf, "requirepass {}", quote_config(pass));
-        }
-        if !self.settings.acl_users.is_empty() {
-            let _ = writeln!(conf, "aclfile {}", path(ACL_FILE));
-        }
-        if !self.settings.directives.is_empty() {
-            conf.push_str("# Extra directives from ServerBuilder::config.\n");
-            for (key, value) in &self.settings.directives {
-                let _ = writeln!(conf, "{key} {value}");
-            }
-        }
-        let conf_path = dir.join(CONF_FILE);
-        fs::write(&conf_path, conf)
-            .unwrap_or_else(|e| panic!("cannot write {}: {e}", conf_path.display()));
+    #[track_caller]
+    fn write_file(&self, name: &str, contents: &str) {
+        let path = self.dir().join(name);
+        fs::write(&path, contents)
+            .unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
     }
 
     /// Spawns the server on `self.port` and waits until it answers `PING`.
@@ -637,89 +466,6 @@ impl Drop for Server {
     }
 }
 
-/// One readiness check of a freshly spawned server.
-struct Probe<'a> {
-    port: u16,
-    password: Option<&'a str>,
-    unix_path: Option<&'a Path>,
-    /// The process that must be the one answering.
-    pid: u32,
-    /// The log file, and its length before this process started.
-    log: &'a Path,
-    log_offset: u64,
-}
-
-impl Probe<'_> {
-    /// `AUTH` (if a password is set), then `PING`, then a check that the
-    /// answering server is our process: while ours is still failing to bind
-    /// a taken port, another server may be answering on it.
-    ///
-    /// `-NOAUTH` also counts as an answer when the harness has no password
-    /// to send (the default user was disabled by ACL lines).
-    fn run(&self) -> Result<(), String> {
-        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, self.port));
-        let mut conn =
-            Connection::tcp(addr, PROBE_TIMEOUT).map_err(|e| format!("connect to {addr}: {e}"))?;
-        let mut request = |args: &[&str]| {
-            conn.request(args)
-                .map(|reply| String::from_utf8_lossy(&reply).into_owned())
-                .map_err(|e| format!("{}: {e}", args[0]))
-        };
-        if let Some(pass) = self.password {
-            let reply = request(&["AUTH", pass])?;
-            if reply != "+OK\r\n" {
-                return Err(format!("AUTH replied {reply:?}"));
-            }
-        }
-        let reply = request(&["PING"])?;
-        let identified = if reply == "+PONG\r\n" {
-            let info = request(&["INFO", "server"])?;
-            let pid = info
-                .lines()
-                .find_map(|line| line.strip_prefix("process_id:"))
-                .and_then(|pid| pid.trim().parse::<u32>().ok());
-            match pid {
-                Some(pid) if pid == self.pid => true,
-                Some(pid) => {
-                    return Err(format!(
-                        "port {} is served by another process (pid {pid}), not ours",
-                        self.port
-                    ));
-                }
-                // INFO not allowed for this user: fall back to the log.
-                None => false,
-            }
-        } else if self.password.is_none() && reply.starts_with("-NOAUTH") {
-            false
-        } else {
-            return Err(format!("PING replied {reply:?}"));
-        };
-        if !identified && !log_since(self.log, self.log_offset).contains(READY_LOG_LINE) {
-            return Err(format!(
-                "the server answered {reply:?}, but our log does not say {READY_LOG_LINE:?} yet"
-            ));
-        }
-        if let Some(path) = self.unix_path {
-            if !path.exists() {
-                return Err(format!("unix socket {} does not exist", path.display()));
-            }
-        }
-        Ok(())
-    }
-}
-
-/// The part of the file at `path` after its first `offset` bytes.
-fn log_since(path: &Path, offset: u64) -> String {
-    fs::read(path)
-        .map(|log| {
-            let new = log
-                .get(usize::try_from(offset).unwrap_or(usize::MAX)..)
-                .unwrap_or(&[]);
-            String::from_utf8_lossy(new).into_owned()
-        })
-        .unwrap_or_default()
-}
-
 fn describe_status(status: Option<ExitStatus>) -> String {
     match status {
         Some(status) => status.to_string(),
@@ -731,28 +477,6 @@ fn read_lossy(path: &Path) -> String {
     fs::read(path)
         .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
         .unwrap_or_default()
-}
-
-/// Quotes `value` as one redis.conf argument (double quotes, with the
-/// escapes Redis's config parser understands).
-fn quote_config(value: &str) -> String {
-    let mut out = String::with_capacity(value.len() + 2);
-    out.push('"');
-    for c in value.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c.is_ascii_control() => {
-                let _ = write!(out, "\\x{:02x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 /// Percent-encodes everything but RFC 3986 unreserved characters.
@@ -769,435 +493,4 @@ fn percent_encode_userinfo(value: &str) -> String {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
-    use super::*;
-    use crate::{resp, shared, unique_key, wait_until};
-    use std::net::{TcpListener, TcpStream};
-    use std::os::unix::fs::{FileTypeExt, PermissionsExt};
-    use std::os::unix::net::UnixStream;
-    use std::sync::OnceLock;
-
-    /// Whether process `pid` is gone: no `/proc/<pid>`, or a zombie (killed
-    /// but not yet reaped by whoever adopted it).
-    pub(crate) fn process_gone(pid: u32) -> bool {
-        match fs::read_to_string(format!("/proc/{pid}/stat")) {
-            Err(_) => true,
-            // Format: "pid (comm) state ..."; comm may contain spaces/parens.
-            Ok(stat) => matches!(
-                stat.rsplit_once(')')
-                    .and_then(|(_, rest)| rest.trim_start().chars().next()),
-                Some('Z' | 'X')
-            ),
-        }
-    }
-
-    fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
-        match payload.downcast::<String>() {
-            Ok(message) => *message,
-            Err(payload) => payload
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .unwrap_or_default(),
-        }
-    }
-
-    #[test]
-    fn start_and_talk_raw_resp() {
-        let server = Server::start();
-        assert_eq!(server.cli(&["PING"]), "+PONG\r\n");
-        assert_eq!(server.addr(), format!("127.0.0.1:{}", server.port()));
-        assert_eq!(server.url(), format!("redis://127.0.0.1:{}", server.port()));
-        assert_eq!(server.unix_path(), None);
-        assert!(server.is_running());
-
-        assert_eq!(server.cli(&["GET", "missing"]), "$-1\r\n");
-        assert_eq!(server.cli(&["SET", "k", "hello"]), "+OK\r\n");
-        assert_eq!(server.cli(&["GET", "k"]), "$5\r\nhello\r\n");
-        assert_eq!(server.cli(&["RPUSH", "l", "a", "b"]), ":2\r\n");
-        assert_eq!(
-            server.cli(&["LRANGE", "l", "0", "-1"]),
-            "*2\r\n$1\r\na\r\n$1\r\nb\r\n"
-        );
-        assert!(
-            server
-                .cli(&["NOSUCHCOMMAND"])
-                .starts_with("-ERR unknown command")
-        );
-
-        // The generated config is in force.
-        assert_eq!(
-            server.cli(&["CONFIG", "GET", "save"]),
-            "*2\r\n$4\r\nsave\r\n$0\r\n\r\n"
-        );
-        assert_eq!(
-            server.cli(&["CONFIG", "GET", "appendonly"]),
-            "*2\r\n$10\r\nappendonly\r\n$2\r\nno\r\n"
-        );
-        let dir = server.dir().to_string_lossy().into_owned();
-        assert_eq!(
-            server.cli(&["CONFIG", "GET", "dir"]),
-            format!("*2\r\n$3\r\ndir\r\n${}\r\n{dir}\r\n", dir.len())
-        );
-        assert!(server.dir().join("redis.conf").is_file());
-        assert!(
-            server.log().contains("Ready to accept connections"),
-            "{}",
-            server.log()
-        );
-    }
-
-    #[test]
-    fn extra_config_directives_are_applied() {
-        let server = Server::builder()
-            .config("databases", "4")
-            .config("maxmemory", "10mb")
-            .start();
-        assert_eq!(server.cli(&["SELECT", "3"]), "+OK\r\n");
-        assert!(server.cli(&["SELECT", "4"]).starts_with("-ERR"));
-        assert_eq!(
-            server.cli(&["CONFIG", "GET", "maxmemory"]),
-            "*2\r\n$9\r\nmaxmemory\r\n$8\r\n10485760\r\n"
-        );
-    }
-
-    #[test]
-    fn password_server_requires_auth() {
-        let server = Server::builder().password("pw").start();
-        assert!(
-            server.cli(&["PING"]).starts_with("-NOAUTH"),
-            "{}",
-            server.cli(&["PING"])
-        );
-        assert_eq!(server.cli_as("default", "pw", &["PING"]), "+PONG\r\n");
-        assert!(
-            server
-                .cli_as("default", "wrong", &["PING"])
-                .starts_with("-WRONGPASS")
-        );
-        assert_eq!(
-            server.url(),
-            format!("redis://:pw@127.0.0.1:{}", server.port())
-        );
-    }
-
-    #[test]
-    fn awkward_passwords_are_quoted_and_url_encoded() {
-        let pass = "s p\"a\\ss@/:#%";
-        let server = Server::builder().password(pass).start();
-        assert_eq!(server.cli_as("default", pass, &["PING"]), "+PONG\r\n");
-        assert_eq!(
-            server.url(),
-            format!(
-                "redis://:s%20p%22a%5Css%40%2F%3A%23%25@127.0.0.1:{}",
-                server.port()
-            )
-        );
-    }
-
-    #[test]
-    fn acl_users_are_loaded() {
-        let server = Server::builder()
-            .acl_user("user alice on >secret ~* &* +@all")
-            .acl_user("bob on >b ~bob:* +get")
-            .start();
-        assert_eq!(
-            server.cli_as("alice", "secret", &["ACL", "WHOAMI"]),
-            "$5\r\nalice\r\n"
-        );
-        assert!(
-            server
-                .cli_as("bob", "b", &["SET", "bob:1", "x"])
-                .starts_with("-NOPERM")
-        );
-        assert!(
-            server
-                .cli_as("alice", "wrong", &["PING"])
-                .starts_with("-WRONGPASS")
-        );
-        // The default user is untouched without a password.
-        assert_eq!(server.cli(&["PING"]), "+PONG\r\n");
-        assert!(server.dir().join("users.acl").is_file());
-    }
-
-    #[test]
-    fn acl_users_with_a_password() {
-        // requirepass alone would be ignored once an aclfile is used.
-        let server = Server::builder()
-            .password("pw")
-            .acl_user("user alice on >secret ~* &* +@all")
-            .start();
-        assert!(server.cli(&["PING"]).starts_with("-NOAUTH"));
-        assert_eq!(server.cli_as("default", "pw", &["PING"]), "+PONG\r\n");
-        assert_eq!(server.cli_as("alice", "secret", &["PING"]), "+PONG\r\n");
-    }
-
-    #[test]
-    #[should_panic(expected = "cannot be combined with acl_user")]
-    fn whitespace_password_with_acl_users_is_a_clear_error() {
-        Server::builder()
-            .password("p w")
-            .acl_user("user alice on >a ~* +@all")
-            .start();
-    }
-
-    #[test]
-    fn disabled_default_user_is_still_ready() {
-        let server = Server::builder()
-            .acl_user("user default off")
-            .acl_user("user alice on >secret ~* &* +@all")
-            .start();
-        assert!(server.cli(&["PING"]).starts_with("-NOAUTH"));
-        assert_eq!(server.cli_as("alice", "secret", &["PING"]), "+PONG\r\n");
-    }
-
-    #[test]
-    fn unix_socket_is_listening() {
-        let server = Server::builder().unix_socket().start();
-        let path = server.unix_path().expect("unix socket path");
-        assert_eq!(path, server.dir().join("redis.sock"));
-        let meta = fs::metadata(path).unwrap();
-        assert!(meta.file_type().is_socket());
-        assert_eq!(meta.permissions().mode() & 0o777, 0o700);
-        let mut stream = UnixStream::connect(path).unwrap();
-        assert_eq!(resp::request(&mut stream, &["PING"]).unwrap(), b"+PONG\r\n");
-        // TCP works too.
-        assert_eq!(server.cli(&["PING"]), "+PONG\r\n");
-    }
-
-    #[test]
-    fn kill_then_restart() {
-        let mut server = Server::builder().unix_socket().start();
-        let (port, pid) = (server.port(), server.pid());
-        assert_eq!(server.cli(&["SET", "k", "v"]), "+OK\r\n");
-
-        server.kill();
-        assert!(!server.is_running());
-        assert!(process_gone(pid));
-        assert!(
-            TcpStream::connect(server.addr()).is_err(),
-            "port still accepts after kill"
-        );
-        server.kill(); // idempotent
-
-        server.restart();
-        assert!(server.is_running());
-        assert_eq!(server.port(), port);
-        assert_ne!(server.pid(), pid);
-        assert_eq!(server.cli(&["PING"]), "+PONG\r\n");
-        assert_eq!(
-            server.cli(&["GET", "k"]),
-            "$-1\r\n",
-            "no persistence across restarts"
-        );
-        let mut stream = UnixStream::connect(server.unix_path().unwrap()).unwrap();
-        assert_eq!(resp::request(&mut stream, &["PING"]).unwrap(), b"+PONG\r\n");
-
-        // restart() also works on a running server.
-        let pid = server.pid();
-        server.restart();
-        assert_ne!(server.pid(), pid);
-        assert!(process_gone(pid));
-        assert_eq!(server.cli(&["PING"]), "+PONG\r\n");
-    }
-
-    #[test]
-    fn kill_then_restart_with_password() {
-        let mut server = Server::builder().password("pw").start();
-        server.kill();
-        server.restart();
-        assert_eq!(server.cli_as("default", "pw", &["PING"]), "+PONG\r\n");
-    }
-
-    #[test]
-    fn taken_port_is_detected_and_restart_retries() {
-        let mut server = Server::start();
-        server.kill();
-        let blocker = TcpListener::bind(server.addr()).unwrap();
-        let failure = server
-            .launch()
-            .expect_err("launch on a taken port must fail");
-        assert!(failure.addr_in_use, "{}", failure.report);
-        drop(blocker);
-        server.restart();
-        assert_eq!(server.cli(&["PING"]), "+PONG\r\n");
-    }
-
-    #[test]
-    fn probe_checks_which_process_answers() {
-        let server = Server::start();
-        let log = server.dir().join(LOG_FILE);
-        let mut probe = Probe {
-            port: server.port(),
-            password: None,
-            unix_path: None,
-            pid: server.pid(),
-            log: &log,
-            log_offset: 0,
-        };
-        assert_eq!(probe.run(), Ok(()));
-        probe.pid = server.pid() + 1;
-        let err = probe.run().unwrap_err();
-        assert!(err.contains("served by another process"), "{err}");
-
-        // Without INFO (default user disabled), our own log decides.
-        let server = Server::builder().acl_user("user default off").start();
-        let log = server.dir().join(LOG_FILE);
-        let len = fs::metadata(&log).unwrap().len();
-        let mut probe = Probe {
-            port: server.port(),
-            password: None,
-            unix_path: None,
-            pid: server.pid() + 1,
-            log: &log,
-            log_offset: 0,
-        };
-        assert_eq!(probe.run(), Ok(()));
-        probe.log_offset = len;
-        let err = probe.run().unwrap_err();
-        assert!(err.contains("our log does not say"), "{err}");
-    }
-
-    #[test]
-    fn dropping_a_server_kills_it_and_removes_its_dir() {
-        let server = Server::start();
-        let (pid, dir) = (server.pid(), server.dir().to_owned());
-        assert!(!process_gone(pid));
-        drop(server);
-        wait_until(
-            Duration::from_secs(5),
-            "the dropped server's process to be gone",
-            || process_gone(pid),
-        );
-        // SAFETY: signal 0 only checks whether the pid exists.
-        let alive = unsafe { libc::kill(pid as libc::pid_t, 0) } == 0;
-        assert!(!alive, "pid {pid} still exists after drop");
-        assert!(!dir.exists());
-    }
-
-    #[test]
-    fn server_started_on_a_finished_thread_survives() {
-        // Each test runs on its own thread; a server forked from such a
-        // thread with PDEATHSIG would die with it. The spawner thread
-        // prevents that.
-        let server = std::thread::spawn(Server::start).join().unwrap();
-        let pid = server.pid();
-        // Without the spawner the kill would be immediate; give it a moment.
-        std::thread::sleep(Duration::from_millis(50));
-        assert!(!process_gone(pid));
-        assert_eq!(server.cli(&["PING"]), "+PONG\r\n");
-    }
-
-    #[test]
-    fn startup_failure_reports_log_and_exit_status() {
-        let payload = std::panic::catch_unwind(|| {
-            Server::builder()
-                .config("unixsocket", "/nonexistent-dir/redis.sock")
-                .start()
-        })
-        .expect_err("start must panic");
-        let message = panic_message(payload);
-        assert!(message.contains("exited during startup"), "{message}");
-        assert!(message.contains("status: exit status: 1"), "{message}");
-        assert!(message.contains("--- redis.log (full) ---"), "{message}");
-        assert!(message.contains("Failed opening Unix socket"), "{message}");
-    }
-
-    #[test]
-    fn config_errors_are_reported_from_stderr() {
-        let payload =
-            std::panic::catch_unwind(|| Server::builder().config("bogus-directive", "1").start())
-                .expect_err("start must panic");
-        let message = panic_message(payload);
-        assert!(message.contains("status: exit status: 1"), "{message}");
-        assert!(
-            message.contains("Bad directive or wrong number of arguments"),
-            "{message}"
-        );
-    }
-
-    #[test]
-    fn config_values_are_quoted() {
-        assert_eq!(quote_config("a b"), "\"a b\"");
-        assert_eq!(quote_config("q\"\\\n\x01"), "\"q\\\"\\\\\\n\\x01\"");
-        assert_eq!(percent_encode_userinfo("aZ9-._~ :@"), "aZ9-._~%20%3A%40");
-    }
-
-    const LEAK_ENV: &str = "REDTYPED_TESTS_LEAK_SERVERS";
-
-    /// Run only as a subprocess by `servers_die_with_the_test_process`: leaks
-    /// a server in a static and starts the shared one, then lets the test
-    /// binary exit without dropping either.
-    #[test]
-    #[ignore = "helper run as a subprocess by servers_die_with_the_test_process"]
-    fn leak_servers_then_exit() {
-        if std::env::var_os(LEAK_ENV).is_none() {
-            return;
-        }
-        static LEAKED: OnceLock<Server> = OnceLock::new();
-        let leaked = LEAKED.get_or_init(Server::start);
-        let shared = shared();
-        println!("LEAKED {} {}", leaked.pid(), leaked.dir().display());
-        println!("SHARED {} {}", shared.pid(), shared.dir().display());
-    }
-
-    #[test]
-    fn servers_die_with_the_test_process() {
-        let output = Command::new(std::env::current_exe().unwrap())
-            .args([
-                "--exact",
-                "server::tests::leak_servers_then_exit",
-                "--ignored",
-                "--nocapture",
-                "--test-threads=1",
-            ])
-            .env(LEAK_ENV, "1")
-            .stdin(Stdio::null())
-            .output()
-            .unwrap();
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        assert!(
-            output.status.success(),
-            "{}\n{stdout}\n{}",
-            output.status,
-            String::from_utf8_lossy(&output.stderr)
-        );
-        let find = |tag: &str| {
-            let line = stdout
-                .lines()
-                .find_map(|l| l.split_once(tag).map(|(_, rest)| rest))
-                .unwrap_or_else(|| panic!("no {tag} line in:\n{stdout}"));
-            let (pid, dir) = line.trim().split_once(' ').unwrap();
-            (pid.parse::<u32>().unwrap(), PathBuf::from(dir))
-        };
-        let (leaked_pid, leaked_dir) = find("LEAKED ");
-        let (shared_pid, shared_dir) = find("SHARED ");
-
-        // PDEATHSIG: the kernel kills a server nobody dropped.
-        wait_until(
-            Duration::from_secs(5),
-            "the leaked server to die with its process",
-            || process_gone(leaked_pid),
-        );
-        // atexit: the shared server is killed and its dir removed at exit.
-        wait_until(Duration::from_secs(5), "the shared server to die", || {
-            process_gone(shared_pid)
-        });
-        assert!(
-            !shared_dir.exists(),
-            "shared server dir {} left behind",
-            shared_dir.display()
-        );
-        // The leaked server's dir is expected to stay: clean it up.
-        assert!(leaked_dir.exists());
-        fs::remove_dir_all(leaked_dir).unwrap();
-    }
-
-    #[test]
-    fn unique_keys_keep_tests_apart_on_the_shared_server() {
-        let server = shared();
-        let (a, b) = (unique_key("t"), unique_key("t"));
-        assert_eq!(server.cli(&["SET", &a, "1"]), "+OK\r\n");
-        assert_eq!(server.cli(&["GET", &b]), "$-1\r\n");
-        assert_eq!(server.cli(&["DEL", &a]), ":1\r\n");
-    }
-}
+mod tests;

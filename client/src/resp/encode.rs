@@ -48,15 +48,29 @@ fn write_digits(mut v: u64, out: &mut [u8]) -> usize {
     at
 }
 
-/// A `tag` + decimal `n` + CRLF header, right-aligned in a fixed array;
-/// returns the array and the offset of its first byte.
-#[inline]
+/// A `tag` + decimal `n` + CRLF header, left-aligned in a fixed array;
+/// returns the array and the header's length.
+#[inline(always)]
 fn header(tag: u8, n: u64) -> ([u8; HEADER_ROOM], usize) {
     let mut out = [0u8; HEADER_ROOM];
-    out[HEADER_ROOM - 2..].copy_from_slice(b"\r\n");
-    let first = write_digits(n, &mut out[..HEADER_ROOM - 2]) - 1;
-    out[first] = tag;
-    (out, first)
+    out[0] = tag;
+    // Short lengths and counts are by far the most common: no loop.
+    let digits = if n < 10 {
+        out[1] = b'0' + n as u8;
+        1
+    } else if n < 100 {
+        let pair = n as usize * 2;
+        out[1] = DIGIT_PAIRS[pair];
+        out[2] = DIGIT_PAIRS[pair + 1];
+        2
+    } else {
+        let digits = n.ilog10() as usize + 1;
+        write_digits(n, &mut out[1..=digits]);
+        digits
+    };
+    out[digits + 1] = b'\r';
+    out[digits + 2] = b'\n';
+    (out, digits + 3)
 }
 
 /// Decimal text of an integer, built on the stack.
@@ -120,7 +134,10 @@ impl fmt::Write for FloatText {
 /// argument fails, or on panic) truncates the buffer back to where the
 /// command began, so a half-written command is never sent.
 ///
-/// ```text
+/// ```
+/// use bytes::BytesMut;
+/// use redtyped::resp::ArgWriter;
+///
 /// let mut buf = BytesMut::new();
 /// let mut cmd = ArgWriter::begin(&mut buf);
 /// cmd.arg(b"SET");
@@ -128,6 +145,13 @@ impl fmt::Write for FloatText {
 /// cmd.int(-5);
 /// cmd.finish();
 /// assert_eq!(&buf[..], b"*3\r\n$3\r\nSET\r\n$7\r\ncounter\r\n$2\r\n-5\r\n");
+///
+/// // An abandoned command leaves no trace.
+/// let before = buf.len();
+/// let mut cmd = ArgWriter::begin(&mut buf);
+/// cmd.arg(b"GET");
+/// drop(cmd);
+/// assert_eq!(buf.len(), before);
 /// ```
 #[derive(Debug)]
 #[must_use = "a command is only kept once `finish` is called"]
@@ -142,8 +166,12 @@ impl<'b> ArgWriter<'b> {
     /// Starts a command at the current end of `buf`, reserving room for
     /// its array header and some arguments.
     ///
-    /// ```text
-    /// let mut cmd = ArgWriter::begin(&mut buf);
+    /// ```
+    /// # use bytes::BytesMut;
+    /// # use redtyped::resp::ArgWriter;
+    /// let mut buf = BytesMut::new();
+    /// let cmd = ArgWriter::begin(&mut buf);
+    /// # cmd.finish();
     /// ```
     #[inline]
     pub fn begin(buf: &'b mut BytesMut) -> Self {
@@ -160,15 +188,40 @@ impl<'b> ArgWriter<'b> {
     /// Appends an argument as a bulk string. Any bytes are allowed,
     /// including CR, LF and NUL.
     ///
-    /// ```text
+    /// ```
+    /// # use bytes::BytesMut;
+    /// # use redtyped::resp::ArgWriter;
+    /// # let mut buf = BytesMut::new();
+    /// let mut cmd = ArgWriter::begin(&mut buf);
     /// cmd.arg(b"GET");
-    /// cmd.arg(key.as_bytes());
+    /// cmd.arg("key:\r\n:1".as_bytes());
+    /// cmd.finish();
+    /// assert_eq!(&buf[..], b"*2\r\n$3\r\nGET\r\n$8\r\nkey:\r\n:1\r\n");
     /// ```
     #[inline]
     pub fn arg(&mut self, bytes: &[u8]) {
-        let (head, first) = header(b'$', bytes.len() as u64);
-        self.buf.reserve(HEADER_ROOM - first + bytes.len() + 2);
-        self.buf.extend_from_slice(&head[first..]);
+        let len = bytes.len();
+        // Short arguments are by far the most common; their fixed-size
+        // headers are stored directly rather than copied with `memcpy`.
+        if len < 10 {
+            self.buf.reserve(4 + len + 2);
+            self.buf
+                .extend_from_slice(&[b'$', b'0' + len as u8, b'\r', b'\n']);
+        } else if len < 100 {
+            let pair = len * 2;
+            self.buf.reserve(5 + len + 2);
+            self.buf.extend_from_slice(&[
+                b'$',
+                DIGIT_PAIRS[pair],
+                DIGIT_PAIRS[pair + 1],
+                b'\r',
+                b'\n',
+            ]);
+        } else {
+            let (head, head_len) = header(b'$', len as u64);
+            self.buf.reserve(head_len + len + 2);
+            self.buf.extend_from_slice(&head[..head_len]);
+        }
         self.buf.extend_from_slice(bytes);
         self.buf.extend_from_slice(b"\r\n");
         self.argc += 1;
@@ -177,8 +230,14 @@ impl<'b> ArgWriter<'b> {
     /// Appends a signed integer argument in decimal, as Redis expects
     /// integers (e.g. `EXPIRE key 60`, `INCRBY key -5`).
     ///
-    /// ```text
-    /// cmd.int(-5);   // $2\r\n-5\r\n
+    /// ```
+    /// # use bytes::BytesMut;
+    /// # use redtyped::resp::ArgWriter;
+    /// # let mut buf = BytesMut::new();
+    /// let mut cmd = ArgWriter::begin(&mut buf);
+    /// cmd.int(-5);
+    /// cmd.finish();
+    /// assert_eq!(&buf[..], b"*1\r\n$2\r\n-5\r\n");
     /// ```
     #[inline]
     pub fn int(&mut self, v: i64) {
@@ -187,8 +246,14 @@ impl<'b> ArgWriter<'b> {
 
     /// Appends an unsigned integer argument in decimal.
     ///
-    /// ```text
-    /// cmd.uint(u64::MAX);   // $20\r\n18446744073709551615\r\n
+    /// ```
+    /// # use bytes::BytesMut;
+    /// # use redtyped::resp::ArgWriter;
+    /// # let mut buf = BytesMut::new();
+    /// let mut cmd = ArgWriter::begin(&mut buf);
+    /// cmd.uint(u64::MAX);
+    /// cmd.finish();
+    /// assert_eq!(&buf[..], b"*1\r\n$20\r\n18446744073709551615\r\n");
     /// ```
     #[inline]
     pub fn uint(&mut self, v: u64) {
@@ -209,9 +274,16 @@ impl<'b> ArgWriter<'b> {
     /// (e.g. as `ZADD` scores). NaN is written as `nan`, which the server
     /// rejects with its own error.
     ///
-    /// ```text
-    /// cmd.float(0.1);             // $3\r\n0.1\r\n
-    /// cmd.float(f64::INFINITY);   // $3\r\ninf\r\n
+    /// ```
+    /// # use bytes::BytesMut;
+    /// # use redtyped::resp::ArgWriter;
+    /// # let mut buf = BytesMut::new();
+    /// let mut cmd = ArgWriter::begin(&mut buf);
+    /// cmd.float(0.1);
+    /// cmd.float(1e-7);
+    /// cmd.float(f64::NEG_INFINITY);
+    /// cmd.finish();
+    /// assert_eq!(&buf[..], b"*3\r\n$3\r\n0.1\r\n$9\r\n0.0000001\r\n$4\r\n-inf\r\n");
     /// ```
     pub fn float(&mut self, v: f64) {
         if v.is_nan() {
@@ -236,10 +308,14 @@ impl<'b> ArgWriter<'b> {
 
     /// The number of arguments appended so far.
     ///
-    /// ```text
+    /// ```
+    /// # use bytes::BytesMut;
+    /// # use redtyped::resp::ArgWriter;
+    /// # let mut buf = BytesMut::new();
     /// let mut cmd = ArgWriter::begin(&mut buf);
     /// cmd.arg(b"PING");
     /// assert_eq!(cmd.argc(), 1);
+    /// # cmd.finish();
     /// ```
     #[inline]
     #[must_use]
@@ -250,17 +326,21 @@ impl<'b> ArgWriter<'b> {
     /// Completes the command: writes the `*<argc>\r\n` header and closes
     /// the unused part of the reserved header room.
     ///
-    /// ```text
+    /// ```
+    /// # use bytes::BytesMut;
+    /// # use redtyped::resp::ArgWriter;
+    /// let mut buf = BytesMut::from(&b"*1\r\n$4\r\nPING\r\n"[..]); // pipelined after PING
     /// let mut cmd = ArgWriter::begin(&mut buf);
     /// cmd.arg(b"PING");
     /// cmd.finish();
-    /// assert_eq!(&buf[..], b"*1\r\n$4\r\nPING\r\n");
+    /// assert_eq!(&buf[..], b"*1\r\n$4\r\nPING\r\n*1\r\n$4\r\nPING\r\n");
     /// ```
     #[inline]
     pub fn finish(self) {
-        let (head, gap) = header(b'*', self.argc as u64);
+        let (head, head_len) = header(b'*', self.argc as u64);
+        let gap = HEADER_ROOM - head_len;
         let start = self.start;
-        self.buf[start + gap..start + HEADER_ROOM].copy_from_slice(&head[gap..]);
+        self.buf[start + gap..start + HEADER_ROOM].copy_from_slice(&head[..head_len]);
         if start == 0 {
             self.buf.advance(gap);
         } else if gap > 0 {
@@ -308,7 +388,10 @@ mod tests {
             cmd.int(-5);
             assert_eq!(cmd.argc(), 3);
         });
-        assert_eq!(&buf[..], b"*3\r\n$3\r\nSET\r\n$7\r\ncounter\r\n$2\r\n-5\r\n");
+        assert_eq!(
+            &buf[..],
+            b"*3\r\n$3\r\nSET\r\n$7\r\ncounter\r\n$2\r\n-5\r\n"
+        );
         assert_eq!(&encode(|cmd| cmd.arg(b"PING"))[..], b"*1\r\n$4\r\nPING\r\n");
         assert_eq!(&encode(|_| {})[..], b"*0\r\n");
         assert_eq!(&encode(|cmd| cmd.arg(b""))[..], b"*1\r\n$0\r\n\r\n");
@@ -335,7 +418,10 @@ mod tests {
         for &(v, text) in cases {
             assert_eq!(IntText::signed(v).as_bytes(), text);
         }
-        assert_eq!(IntText::unsigned(u64::MAX).as_bytes(), b"18446744073709551615");
+        assert_eq!(
+            IntText::unsigned(u64::MAX).as_bytes(),
+            b"18446744073709551615"
+        );
         assert_eq!(IntText::unsigned(0).as_bytes(), b"0");
         assert_eq!(
             &encode(|cmd| cmd.uint(u64::MAX))[..],
@@ -345,9 +431,13 @@ mod tests {
             &encode(|cmd| cmd.int(i64::MIN))[..],
             b"*1\r\n$20\r\n-9223372036854775808\r\n"
         );
-        let (head, first) = header(b'*', u64::MAX);
-        assert_eq!(first, 0);
+        let (head, len) = header(b'*', u64::MAX);
+        assert_eq!(len, HEADER_ROOM);
         assert_eq!(&head[..], b"*18446744073709551615\r\n");
+        for n in [0, 9, 10, 99, 100, 999, 1000, 12345, u64::MAX / 10] {
+            let (head, len) = header(b'$', n);
+            assert_eq!(head[..len], *format!("${n}\r\n").as_bytes());
+        }
     }
 
     #[test]
@@ -386,7 +476,11 @@ mod tests {
         for v in extremes {
             let text = float_text(v);
             assert!(!text.contains(['e', 'E']), "{text}");
-            assert_eq!(text.parse::<f64>().unwrap().to_bits(), v.to_bits(), "{text}");
+            assert_eq!(
+                text.parse::<f64>().unwrap().to_bits(),
+                v.to_bits(),
+                "{text}"
+            );
             longest = longest.max(text.len());
         }
         assert!(longest <= 327, "{longest}");

@@ -158,14 +158,8 @@ mod tests {
         assert_eq!(int(b"0\r\n"), Ok(Some((0, 3))));
         assert_eq!(int(b"7\r\n"), Ok(Some((7, 3))));
         assert_eq!(int(b"-12\r\n"), Ok(Some((-12, 5))));
-        assert_eq!(
-            int(b"9223372036854775807\r\n"),
-            Ok(Some((i64::MAX, 21)))
-        );
-        assert_eq!(
-            int(b"-9223372036854775808\r\n"),
-            Ok(Some((i64::MIN, 22)))
-        );
+        assert_eq!(int(b"9223372036854775807\r\n"), Ok(Some((i64::MAX, 21))));
+        assert_eq!(int(b"-9223372036854775808\r\n"), Ok(Some((i64::MIN, 22))));
     }
 
     #[test]
@@ -195,9 +189,17 @@ mod tests {
             b"99999999999999999999\r\n",
             b"12345678901234567890",
         ] {
-            assert_eq!(bad(s), INVALID_INTEGER, "{:?}", s.escape_ascii().to_string());
+            assert_eq!(
+                bad(s),
+                INVALID_INTEGER,
+                "{:?}",
+                s.escape_ascii().to_string()
+            );
         }
-        assert_eq!(int(b"1\rx").unwrap_err(), ProtocolError::new(EXPECTED_CRLF, 2));
+        assert_eq!(
+            int(b"1\rx").unwrap_err(),
+            ProtocolError::new(EXPECTED_CRLF, 2)
+        );
         assert_eq!(int(b"1\n").unwrap_err().reason(), INVALID_INTEGER);
     }
 
@@ -207,8 +209,14 @@ mod tests {
         assert_eq!(text_line(b"+OK\r", 1), Ok(Line::Partial(3)));
         assert_eq!(text_line(b"+OK", 1), Ok(Line::Partial(3)));
         assert_eq!(text_line(b"+", 5), Ok(Line::Partial(5)));
-        assert_eq!(text_line(b"+O\nK\r\n", 1).unwrap_err(), ProtocolError::new(BARE_LF, 2));
-        assert_eq!(text_line(b"+O\rK\r\n", 1).unwrap_err(), ProtocolError::new(EXPECTED_CRLF, 3));
+        assert_eq!(
+            text_line(b"+O\nK\r\n", 1).unwrap_err(),
+            ProtocolError::new(BARE_LF, 2)
+        );
+        assert_eq!(
+            text_line(b"+O\rK\r\n", 1).unwrap_err(),
+            ProtocolError::new(EXPECTED_CRLF, 3)
+        );
     }
 
     #[test]

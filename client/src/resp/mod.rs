@@ -14,27 +14,33 @@
 //! * Commands are encoded with an [`ArgWriter`] as a RESP array of bulk
 //!   strings, appended straight into the connection's write buffer.
 //!
-//! The intended flow on the read side, in outline:
+//! The read side, as the connection driver and its callers use it:
 //!
-//! ```text
+//! ```
+//! use bytes::{Bytes, BytesMut};
+//! use redtyped::resp::{FrameScanner, Item, Limits, Reader, is_push};
+//!
 //! let mut scanner = FrameScanner::new(Limits::default());
-//! loop {
-//!     match scanner.scan(&read_buf)? {
-//!         Some(n) => {
-//!             let frame: Bytes = read_buf.split_to(n).freeze();
-//!             if is_push(&frame) { /* route to the push handler */ }
-//!             else { /* hand `frame` to the oldest waiting caller */ }
-//!         }
-//!         None => { /* read more bytes from the socket into read_buf */ }
+//! let mut read_buf = BytesMut::new();
+//! let mut frames = Vec::new();
+//! // Bytes arrive from the socket in arbitrary pieces.
+//! for read in [&b"$5\r\nhel"[..], b"lo\r\n>2\r\n+message\r\n", b"+hi\r\n"] {
+//!     read_buf.extend_from_slice(read);
+//!     while let Some(n) = scanner.scan(&read_buf)? {
+//!         frames.push(read_buf.split_to(n).freeze()); // zero copy
 //!     }
 //! }
-//! // caller side:
-//! let mut reader = Reader::new(&frame);
-//! match reader.next()? {
-//!     Item::Bulk(payload) => Ok(Some(reader.bytes(payload))),
-//!     Item::Null => Ok(None),
-//!     other => Err(/* unexpected `other.kind_name()` */),
-//! }
+//! assert!(!is_push(&frames[0]) && is_push(&frames[1]));
+//!
+//! // The waiting caller decodes its reply.
+//! let mut reader = Reader::new(&frames[0]);
+//! let value: Option<Bytes> = match reader.next()? {
+//!     Item::Bulk(payload) => Some(reader.bytes(payload)),
+//!     Item::Null => None,
+//!     other => panic!("unexpected {}", other.kind_name()),
+//! };
+//! assert_eq!(value.as_deref(), Some(&b"hello"[..]));
+//! # Ok::<(), redtyped::resp::ProtocolError>(())
 //! ```
 
 mod encode;
@@ -71,9 +77,12 @@ pub use scan::{FrameScanner, is_push};
 /// * `max_aggregate_len` = 2^32 elements (or pairs, for maps and
 ///   attributes), which is above the largest collection Redis can hold.
 ///
-/// ```text
+/// ```
+/// use redtyped::resp::{FrameScanner, Limits};
+///
 /// let tight = Limits { max_depth: 16, ..Limits::default() };
-/// let scanner = FrameScanner::new(tight);
+/// let mut scanner = FrameScanner::new(tight);
+/// assert!(scanner.scan(&b"*1\r\n".repeat(17)).is_err());
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Limits {
@@ -90,30 +99,21 @@ pub struct Limits {
     pub max_aggregate_len: usize,
 }
 
-impl Limits {
-    /// Default maximum nesting depth (128).
-    pub const DEFAULT_MAX_DEPTH: usize = 128;
-    /// Default maximum bulk length (512 MiB).
-    pub const DEFAULT_MAX_BULK_LEN: usize = 512 * 1024 * 1024;
-    /// Default maximum aggregate length (2^32, saturated to `usize::MAX` on
-    /// 32-bit targets).
-    pub const DEFAULT_MAX_AGGREGATE_LEN: usize = match 1usize.checked_shl(32) {
-        Some(len) => len,
-        None => usize::MAX,
-    };
-}
-
 impl Default for Limits {
     /// The defaults described on [`Limits`].
     ///
-    /// ```text
-    /// assert_eq!(Limits::default().max_depth, 128);
+    /// ```
+    /// # use redtyped::resp::Limits;
+    /// let limits = Limits::default();
+    /// assert_eq!(limits.max_depth, 128);
+    /// assert_eq!(limits.max_bulk_len, 512 * 1024 * 1024);
     /// ```
     fn default() -> Self {
         Self {
-            max_depth: Self::DEFAULT_MAX_DEPTH,
-            max_bulk_len: Self::DEFAULT_MAX_BULK_LEN,
-            max_aggregate_len: Self::DEFAULT_MAX_AGGREGATE_LEN,
+            max_depth: 128,
+            max_bulk_len: 512 * 1024 * 1024,
+            // 2^32, saturated on 32-bit targets.
+            max_aggregate_len: 1usize.checked_shl(32).unwrap_or(usize::MAX),
         }
     }
 }
@@ -126,9 +126,12 @@ impl Default for Limits {
 /// protocol error the byte stream can no longer be trusted to be in sync, so
 /// the connection should be dropped.
 ///
-/// ```text
-/// let err = ProtocolError::new("invalid integer", 12);
-/// assert_eq!(err.to_string(), "protocol error at byte 12: invalid integer");
+/// ```
+/// use redtyped::resp::{FrameScanner, Limits, ProtocolError};
+///
+/// let err = FrameScanner::new(Limits::default()).scan(b"*1\r\n:12x\r\n").unwrap_err();
+/// assert_eq!(err, ProtocolError::new("invalid integer", 5));
+/// assert_eq!(err.to_string(), "protocol error at byte 5: invalid integer");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("protocol error at byte {offset}: {reason}")]
@@ -140,8 +143,10 @@ pub struct ProtocolError {
 impl ProtocolError {
     /// Creates an error with the given reason at the given byte offset.
     ///
-    /// ```text
+    /// ```
+    /// # use redtyped::resp::ProtocolError;
     /// let err = ProtocolError::new("unexpected end of frame", 3);
+    /// assert_eq!(err.offset(), 3);
     /// ```
     #[inline]
     #[must_use]
@@ -151,7 +156,8 @@ impl ProtocolError {
 
     /// The static reason, e.g. `"invalid integer"`.
     ///
-    /// ```text
+    /// ```
+    /// # use redtyped::resp::ProtocolError;
     /// assert_eq!(ProtocolError::new("invalid integer", 0).reason(), "invalid integer");
     /// ```
     #[inline]
@@ -162,7 +168,8 @@ impl ProtocolError {
 
     /// The byte offset at which the problem was detected.
     ///
-    /// ```text
+    /// ```
+    /// # use redtyped::resp::ProtocolError;
     /// assert_eq!(ProtocolError::new("invalid integer", 12).offset(), 12);
     /// ```
     #[inline]

@@ -11,9 +11,16 @@ use super::lex::{self, Line};
 /// items that follow. Payload slices borrow from the frame; turn one into an
 /// owned zero-copy [`Bytes`] with [`Reader::bytes`].
 ///
-/// ```text
-/// // *2\r\n$3\r\nfoo\r\n:1\r\n reads as:
-/// Item::Array(2), Item::Bulk(b"foo"), Item::Integer(1)
+/// ```
+/// use bytes::Bytes;
+/// use redtyped::resp::{Item, Reader};
+///
+/// let frame = Bytes::from_static(b"*2\r\n$3\r\nfoo\r\n:1\r\n");
+/// let mut reader = Reader::new(&frame);
+/// assert_eq!(reader.next()?, Item::Array(2));
+/// assert_eq!(reader.next()?, Item::Bulk(b"foo"));
+/// assert_eq!(reader.next()?, Item::Integer(1));
+/// # Ok::<(), redtyped::resp::ProtocolError>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Item<'a> {
@@ -56,7 +63,8 @@ impl Item<'_> {
     /// A short human-readable name of the item's type, for error messages
     /// such as "expected integer, got bulk string".
     ///
-    /// ```text
+    /// ```
+    /// # use redtyped::resp::Item;
     /// assert_eq!(Item::Bulk(b"x").kind_name(), "bulk string");
     /// assert_eq!(Item::Map(0).kind_name(), "map");
     /// ```
@@ -126,7 +134,7 @@ impl<'a> Cursor<'a> {
 
     /// Skips `remaining` whole values (with all their children and
     /// attributes), with a counter rather than recursion.
-    pub(crate) fn skip_values(&mut self, mut remaining: u64) -> Result<(), ProtocolError> {
+    fn skip_values(&mut self, mut remaining: u64) -> Result<(), ProtocolError> {
         while remaining > 0 {
             let at = self.pos;
             let more = match self.element()? {
@@ -256,7 +264,10 @@ impl<'a> Cursor<'a> {
                     Some(_) => return Err(ProtocolError::new(lex::INVALID_BOOLEAN, start + 1)),
                     None => return Err(self.truncated()),
                 };
-                (Element::Item(Item::Boolean(value)), self.crlf_at(start + 2)?)
+                (
+                    Element::Item(Item::Boolean(value)),
+                    self.crlf_at(start + 2)?,
+                )
             }
             _ => return Err(ProtocolError::new(lex::UNKNOWN_TYPE, start)),
         };
@@ -274,14 +285,19 @@ impl<'a> Cursor<'a> {
 /// it: it never panics, and malformed or truncated input is a
 /// [`ProtocolError`] (with offsets relative to the start of the frame).
 ///
-/// ```text
+/// ```
+/// use bytes::Bytes;
+/// use redtyped::resp::{Item, Reader};
+///
 /// let frame = Bytes::from_static(b"*2\r\n$3\r\nfoo\r\n:1\r\n");
 /// let mut reader = Reader::new(&frame);
 /// assert_eq!(reader.next()?, Item::Array(2));
-/// let Item::Bulk(foo) = reader.next()? else { unreachable!() };
-/// let owned: Bytes = reader.bytes(foo);        // zero-copy slice of `frame`
+/// let Item::Bulk(foo) = reader.next()? else { panic!("expected a bulk string") };
+/// let owned: Bytes = reader.bytes(foo); // zero-copy slice of `frame`
 /// assert_eq!(reader.next()?, Item::Integer(1));
 /// assert!(reader.is_empty());
+/// assert_eq!(owned, "foo");
+/// # Ok::<(), redtyped::resp::ProtocolError>(())
 /// ```
 #[derive(Debug, Clone)]
 pub struct Reader<'a> {
@@ -292,7 +308,9 @@ pub struct Reader<'a> {
 impl<'a> Reader<'a> {
     /// Creates a reader positioned at the start of `frame`.
     ///
-    /// ```text
+    /// ```
+    /// # use bytes::Bytes;
+    /// # use redtyped::resp::Reader;
     /// let frame = Bytes::from_static(b"+OK\r\n");
     /// let mut reader = Reader::new(&frame);
     /// ```
@@ -311,15 +329,24 @@ impl<'a> Reader<'a> {
     /// the bytes left in the frame (anything larger is an error), so it can
     /// be used to size a collection.
     ///
-    /// Calling it when [`is_empty`](Self::is_empty) is an "unexpected end of
-    /// frame" error.
+    /// # Errors
     ///
-    /// ```text
+    /// A [`ProtocolError`] if the input is malformed or truncated, including
+    /// when the reader [`is_empty`](Self::is_empty) ("unexpected end of
+    /// frame").
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use bytes::Bytes;
+    /// # use redtyped::resp::{Item, Reader};
     /// let frame = Bytes::from_static(b"|1\r\n+ttl\r\n:60\r\n%1\r\n+a\r\n#t\r\n");
     /// let mut reader = Reader::new(&frame);
-    /// assert_eq!(reader.next()?, Item::Map(1));
+    /// assert_eq!(reader.next()?, Item::Map(1)); // the attribute was skipped
     /// assert_eq!(reader.next()?, Item::Simple(b"a"));
     /// assert_eq!(reader.next()?, Item::Boolean(true));
+    /// assert!(reader.next().is_err()); // nothing left
+    /// # Ok::<(), redtyped::resp::ProtocolError>(())
     /// ```
     #[inline]
     #[allow(clippy::should_implement_trait)] // fallible and lending: not an Iterator
@@ -330,12 +357,21 @@ impl<'a> Reader<'a> {
     /// Skips the next whole value, including all its children and any
     /// attributes, without recursion.
     ///
-    /// ```text
+    /// # Errors
+    ///
+    /// A [`ProtocolError`] if the value is malformed or truncated.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use bytes::Bytes;
+    /// # use redtyped::resp::{Item, Reader};
     /// let frame = Bytes::from_static(b"*2\r\n*2\r\n:1\r\n:2\r\n+last\r\n");
     /// let mut reader = Reader::new(&frame);
     /// assert_eq!(reader.next()?, Item::Array(2));
-    /// reader.skip()?;                                   // the inner array
+    /// reader.skip()?; // the inner array
     /// assert_eq!(reader.next()?, Item::Simple(b"last"));
+    /// # Ok::<(), redtyped::resp::ProtocolError>(())
     /// ```
     #[inline]
     pub fn skip(&mut self) -> Result<(), ProtocolError> {
@@ -346,14 +382,23 @@ impl<'a> Reader<'a> {
     /// (from [`Item::Bulk`], [`Item::Simple`], ...), sharing the frame's
     /// buffer. A slice that does not lie within the frame is copied instead.
     ///
-    /// ```text
-    /// let Item::Bulk(payload) = reader.next()? else { return Err(...) };
+    /// ```
+    /// # use bytes::Bytes;
+    /// # use redtyped::resp::{Item, Reader};
+    /// let frame = Bytes::from_static(b"$5\r\nhello\r\n");
+    /// let mut reader = Reader::new(&frame);
+    /// let Item::Bulk(payload) = reader.next()? else { panic!("expected a bulk string") };
     /// let value: Bytes = reader.bytes(payload);
+    /// assert_eq!(value, "hello");
+    /// # Ok::<(), redtyped::resp::ProtocolError>(())
     /// ```
     #[inline]
     #[must_use]
     pub fn bytes(&self, payload: &'a [u8]) -> Bytes {
-        let offset = payload.as_ptr().addr().wrapping_sub(self.frame.as_ptr().addr());
+        let offset = payload
+            .as_ptr()
+            .addr()
+            .wrapping_sub(self.frame.as_ptr().addr());
         if offset <= self.frame.len() && payload.len() <= self.frame.len() - offset {
             self.frame.slice_ref(payload)
         } else {
@@ -363,11 +408,14 @@ impl<'a> Reader<'a> {
 
     /// Whether the whole frame has been consumed.
     ///
-    /// ```text
+    /// ```
+    /// # use bytes::Bytes;
+    /// # use redtyped::resp::Reader;
     /// let frame = Bytes::from_static(b":1\r\n");
     /// let mut reader = Reader::new(&frame);
     /// reader.next()?;
     /// assert!(reader.is_empty());
+    /// # Ok::<(), redtyped::resp::ProtocolError>(())
     /// ```
     #[inline]
     #[must_use]
@@ -377,11 +425,14 @@ impl<'a> Reader<'a> {
 
     /// The byte offset of the next unread item within the frame.
     ///
-    /// ```text
+    /// ```
+    /// # use bytes::Bytes;
+    /// # use redtyped::resp::Reader;
     /// let frame = Bytes::from_static(b":1\r\n:2\r\n");
     /// let mut reader = Reader::new(&frame);
     /// reader.next()?;
     /// assert_eq!(reader.position(), 4);
+    /// # Ok::<(), redtyped::resp::ProtocolError>(())
     /// ```
     #[inline]
     #[must_use]
@@ -391,7 +442,10 @@ impl<'a> Reader<'a> {
 
     /// The frame being read.
     ///
-    /// ```text
+    /// ```
+    /// # use bytes::Bytes;
+    /// # use redtyped::resp::Reader;
+    /// let frame = Bytes::from_static(b":1\r\n");
     /// assert_eq!(Reader::new(&frame).frame(), &frame);
     /// ```
     #[inline]
@@ -417,7 +471,12 @@ mod tests {
 
     fn check(input: &'static [u8], expected: &[Item<'_>]) {
         let frame = Bytes::from_static(input);
-        assert_eq!(read_all(&frame).as_deref(), Ok(expected), "{}", input.escape_ascii());
+        assert_eq!(
+            read_all(&frame).as_deref(),
+            Ok(expected),
+            "{}",
+            input.escape_ascii()
+        );
         // Skipping the whole value consumes exactly the frame.
         let mut reader = Reader::new(&frame);
         reader.skip().unwrap();
@@ -426,7 +485,11 @@ mod tests {
         for cut in 0..input.len() {
             let frame = frame.slice(..cut);
             let mut reader = Reader::new(&frame);
-            assert!(reader.skip().is_err(), "prefix {cut} of {}", input.escape_ascii());
+            assert!(
+                reader.skip().is_err(),
+                "prefix {cut} of {}",
+                input.escape_ascii()
+            );
         }
     }
 
@@ -473,7 +536,10 @@ mod tests {
         check(b"*-1\r\n", &[Item::Null]);
         check(b"#t\r\n", &[Item::Boolean(true)]);
         check(b"#f\r\n", &[Item::Boolean(false)]);
-        check(b"(-12345678901234567890\r\n", &[Item::BigNumber(b"-12345678901234567890")]);
+        check(
+            b"(-12345678901234567890\r\n",
+            &[Item::BigNumber(b"-12345678901234567890")],
+        );
     }
 
     #[test]
@@ -670,6 +736,7 @@ mod tests {
         assert_eq!(reader.position(), 8);
         assert_eq!(reader.next(), Ok(Item::Integer(2)));
         assert_eq!(reader.position(), frame.len());
+        assert_eq!(reader.frame(), &frame);
     }
 
     #[test]

@@ -50,9 +50,11 @@ enum Step {
 /// capacity of `min(max_depth, 128)` levels when deeper nesting is allowed
 /// and occurs.
 ///
-/// ```text
+/// ```
+/// use redtyped::resp::{FrameScanner, Limits};
+///
 /// let mut scanner = FrameScanner::new(Limits::default());
-/// assert_eq!(scanner.scan(b"*2\r\n$3\r\nfoo"), Ok(None));            // need more
+/// assert_eq!(scanner.scan(b"*2\r\n$3\r\nfoo"), Ok(None)); // need more
 /// assert_eq!(scanner.scan(b"*2\r\n$3\r\nfoo\r\n:1\r\n+OK"), Ok(Some(17)));
 /// ```
 #[derive(Debug, Clone)]
@@ -70,8 +72,9 @@ pub struct FrameScanner {
 impl FrameScanner {
     /// Creates a scanner enforcing `limits`.
     ///
-    /// ```text
-    /// let mut scanner = FrameScanner::new(Limits::default());
+    /// ```
+    /// # use redtyped::resp::{FrameScanner, Limits};
+    /// let scanner = FrameScanner::new(Limits::default());
     /// ```
     #[must_use]
     pub fn new(limits: Limits) -> Self {
@@ -85,8 +88,10 @@ impl FrameScanner {
 
     /// The limits this scanner enforces.
     ///
-    /// ```text
-    /// assert_eq!(FrameScanner::new(Limits::default()).limits(), &Limits::default());
+    /// ```
+    /// # use redtyped::resp::{FrameScanner, Limits};
+    /// let scanner = FrameScanner::new(Limits::default());
+    /// assert_eq!(scanner.limits(), &Limits::default());
     /// ```
     #[inline]
     #[must_use]
@@ -99,9 +104,12 @@ impl FrameScanner {
     /// caller abandons a partial frame (e.g. on reconnect); a completed frame
     /// or an error resets the scanner by itself.
     ///
-    /// ```text
-    /// scanner.scan(b"*2\r\n:1\r\n")?;   // Ok(None): partial
-    /// scanner.reset();                   // new connection, new stream
+    /// ```
+    /// # use redtyped::resp::{FrameScanner, Limits};
+    /// let mut scanner = FrameScanner::new(Limits::default());
+    /// assert_eq!(scanner.scan(b"*2\r\n:1\r\n"), Ok(None)); // partial
+    /// scanner.reset(); // e.g. a new connection: a new stream
+    /// assert_eq!(scanner.scan(b"+OK\r\n"), Ok(Some(5)));
     /// ```
     #[inline]
     pub fn reset(&mut self) {
@@ -113,7 +121,7 @@ impl FrameScanner {
     /// Scans `buf`, whose first byte is the first byte of the next frame.
     ///
     /// Returns `Ok(Some(n))` when `buf[..n]` is exactly one complete
-    /// top-level frame (`n <= buf.len()`); the scanner is then reset for the
+    /// top-level frame (`0 < n <= buf.len()`); the scanner is then reset for the
     /// next frame, which starts at `buf[n]`, so the caller should split
     /// those `n` bytes off before scanning again.
     ///
@@ -122,10 +130,16 @@ impl FrameScanner {
     /// the same bytes again followed by more (the usual read-buffer pattern),
     /// or calls [`reset`](Self::reset) first.
     ///
-    /// Returns `Err` on malformed input or input outside the [`Limits`]; the
+    /// # Errors
+    ///
+    /// A [`ProtocolError`] on malformed input or input outside the
+    /// [`Limits`], or if `buf` is shorter than on the previous call; the
     /// connection should then be dropped (the scanner resets itself).
     ///
-    /// ```text
+    /// # Examples
+    ///
+    /// ```
+    /// # use redtyped::resp::{FrameScanner, Limits};
     /// let mut scanner = FrameScanner::new(Limits::default());
     /// assert_eq!(scanner.scan(b"$5\r\nhel"), Ok(None));
     /// assert_eq!(scanner.scan(b"$5\r\nhello\r\n:1\r\n"), Ok(Some(11)));
@@ -283,11 +297,19 @@ impl FrameScanner {
         }
         let attribute = tag == b'|';
         // len <= i64::MAX, so doubling cannot overflow a u64.
-        let children = if attribute || tag == b'%' { len * 2 } else { len };
+        let children = if attribute || tag == b'%' {
+            len * 2
+        } else {
+            len
+        };
         if children == 0 {
             // An empty attribute annotates the value that follows; any other
             // empty aggregate is a complete value.
-            return Ok(if attribute { Step::Open(next) } else { Step::Value(next) });
+            return Ok(if attribute {
+                Step::Open(next)
+            } else {
+                Step::Value(next)
+            });
         }
         self.stack.push(Level {
             remaining: children,
@@ -326,7 +348,9 @@ impl FrameScanner {
 /// waiting for replies. A push preceded by an attribute is recognised too;
 /// malformed input is simply "not a push".
 ///
-/// ```text
+/// ```
+/// use redtyped::resp::is_push;
+///
 /// assert!(is_push(b">2\r\n+message\r\n+hello\r\n"));
 /// assert!(!is_push(b"*2\r\n+message\r\n+hello\r\n"));
 /// ```
@@ -358,7 +382,12 @@ mod tests {
         // Every proper prefix is incomplete, whether scanned in one go or
         // byte by byte with the same scanner.
         for cut in 0..input.len() {
-            assert_eq!(scan_all(&input[..cut]), Ok(None), "prefix {cut} of {}", input.escape_ascii());
+            assert_eq!(
+                scan_all(&input[..cut]),
+                Ok(None),
+                "prefix {cut} of {}",
+                input.escape_ascii()
+            );
         }
         let mut scanner = FrameScanner::new(Limits::default());
         for cut in 0..input.len() {
@@ -518,21 +547,39 @@ mod tests {
     fn lengths_beyond_limits() {
         let limits = Limits::default();
         let too_big = format!("${}\r\n", limits.max_bulk_len + 1);
-        assert_eq!(error(too_big.as_bytes()), ProtocolError::new(lex::BULK_TOO_LONG, 1));
+        assert_eq!(
+            error(too_big.as_bytes()),
+            ProtocolError::new(lex::BULK_TOO_LONG, 1)
+        );
         let ok = format!("${}\r\n", limits.max_bulk_len);
         assert_eq!(scan_all(ok.as_bytes()), Ok(None));
-        assert_eq!(error(b"$9223372036854775807\r\n").reason(), lex::BULK_TOO_LONG);
-        assert_eq!(error(b"!9223372036854775807\r\n").reason(), lex::BULK_TOO_LONG);
-        assert_eq!(error(b"=9223372036854775807\r\n").reason(), lex::BULK_TOO_LONG);
+        assert_eq!(
+            error(b"$9223372036854775807\r\n").reason(),
+            lex::BULK_TOO_LONG
+        );
+        assert_eq!(
+            error(b"!9223372036854775807\r\n").reason(),
+            lex::BULK_TOO_LONG
+        );
+        assert_eq!(
+            error(b"=9223372036854775807\r\n").reason(),
+            lex::BULK_TOO_LONG
+        );
         let too_many = format!("*{}\r\n", limits.max_aggregate_len as u64 + 1);
-        assert_eq!(error(too_many.as_bytes()), ProtocolError::new(lex::AGGREGATE_TOO_LONG, 1));
+        assert_eq!(
+            error(too_many.as_bytes()),
+            ProtocolError::new(lex::AGGREGATE_TOO_LONG, 1)
+        );
         for tag in ["*", "%", "~", ">", "|"] {
             let e = error(format!("{tag}9223372036854775807\r\n").as_bytes());
             assert_eq!(e.reason(), lex::AGGREGATE_TOO_LONG);
         }
         let many = format!("%{}\r\n", limits.max_aggregate_len);
         assert_eq!(scan_all(many.as_bytes()), Ok(None));
-        assert_eq!(error(b"$99999999999999999999\r\n").reason(), lex::INVALID_INTEGER);
+        assert_eq!(
+            error(b"$99999999999999999999\r\n").reason(),
+            lex::INVALID_INTEGER
+        );
 
         let small = Limits {
             max_depth: 4,
@@ -541,15 +588,27 @@ mod tests {
         };
         let mut scanner = FrameScanner::new(small);
         assert_eq!(scanner.scan(b"$5\r\nhello\r\n"), Ok(Some(11)));
-        assert_eq!(scanner.scan(b"$6\r\n").unwrap_err().reason(), lex::BULK_TOO_LONG);
+        assert_eq!(
+            scanner.scan(b"$6\r\n").unwrap_err().reason(),
+            lex::BULK_TOO_LONG
+        );
         assert_eq!(scanner.scan(b"+hello\r\n"), Ok(Some(8)));
-        assert_eq!(scanner.scan(b"+hello!\r\n").unwrap_err().reason(), lex::LINE_TOO_LONG);
+        assert_eq!(
+            scanner.scan(b"+hello!\r\n").unwrap_err().reason(),
+            lex::LINE_TOO_LONG
+        );
         // An unterminated line is rejected as soon as it exceeds the limit.
         assert_eq!(scanner.scan(b"-hello"), Ok(None));
-        assert_eq!(scanner.scan(b"-hello!").unwrap_err().reason(), lex::LINE_TOO_LONG);
+        assert_eq!(
+            scanner.scan(b"-hello!").unwrap_err().reason(),
+            lex::LINE_TOO_LONG
+        );
         assert_eq!(scanner.scan(b"%2\r\n"), Ok(None));
         scanner.reset();
-        assert_eq!(scanner.scan(b"~3\r\n").unwrap_err().reason(), lex::AGGREGATE_TOO_LONG);
+        assert_eq!(
+            scanner.scan(b"~3\r\n").unwrap_err().reason(),
+            lex::AGGREGATE_TOO_LONG
+        );
     }
 
     #[test]
@@ -561,7 +620,10 @@ mod tests {
         };
         let limits = Limits::default();
         assert_eq!(scan_all(&nested(128)), Ok(Some(128 * 4 + 4)));
-        assert_eq!(error(&nested(129)), ProtocolError::new(lex::TOO_DEEP, 128 * 4));
+        assert_eq!(
+            error(&nested(129)),
+            ProtocolError::new(lex::TOO_DEEP, 128 * 4)
+        );
         // Empty aggregates and attributes count as a level too.
         let mut frame = b"*1\r\n".repeat(128);
         frame.extend_from_slice(b"*0\r\n");

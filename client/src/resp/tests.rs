@@ -134,18 +134,26 @@ fn expected<'v>(value: &'v Value, out: &mut Vec<Item<'v>>) {
 /// Item equality where NaN equals NaN (and doubles compare by bits).
 fn same(a: &Item<'_>, b: &Item<'_>) -> bool {
     match (a, b) {
-        (Item::Double(x), Item::Double(y)) => x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan()),
+        (Item::Double(x), Item::Double(y)) => {
+            x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan())
+        }
         _ => a == b,
     }
 }
 
 fn line_bytes() -> impl Strategy<Value = Vec<u8>> {
-    vec(any::<u8>().prop_filter("no CR or LF", |b| *b != b'\r' && *b != b'\n'), 0..24)
+    vec(
+        any::<u8>().prop_filter("no CR or LF", |b| *b != b'\r' && *b != b'\n'),
+        0..24,
+    )
 }
 
 fn any_bytes() -> impl Strategy<Value = Vec<u8>> {
     // Biased towards CR and LF so payloads often contain line breaks.
-    vec(prop_oneof![3 => any::<u8>(), 1 => Just(b'\r'), 1 => Just(b'\n')], 0..48)
+    vec(
+        prop_oneof![3 => any::<u8>(), 1 => Just(b'\r'), 1 => Just(b'\n')],
+        0..48,
+    )
 }
 
 fn resp2_value() -> impl Strategy<Value = Value> {
@@ -214,7 +222,11 @@ fn drive(
     loop {
         match scanner.scan(&buf)? {
             Some(n) => {
-                assert!(n > 0 && n <= buf.len(), "frame of {n} bytes in {}", buf.len());
+                assert!(
+                    n > 0 && n <= buf.len(),
+                    "frame of {n} bytes in {}",
+                    buf.len()
+                );
                 frames.push(buf.split_to(n).freeze());
             }
             None if fed == input.len() => return Ok((frames, buf.len())),
@@ -264,7 +276,8 @@ fn round_trip(values: &[Value], sizes: &[usize]) -> Result<(), TestCaseError> {
 
         let mut want = Vec::new();
         expected(value, &mut want);
-        let got = read_frame(frame).map_err(|e| TestCaseError::fail(format!("read failed: {e}")))?;
+        let got =
+            read_frame(frame).map_err(|e| TestCaseError::fail(format!("read failed: {e}")))?;
         prop_assert_eq!(got.len(), want.len(), "{:?} vs {:?}", got, want);
         for (g, w) in got.iter().zip(&want) {
             prop_assert!(same(g, w), "{:?} != {:?}", g, w);
@@ -283,7 +296,9 @@ fn round_trip(values: &[Value], sizes: &[usize]) -> Result<(), TestCaseError> {
         // Skipping the whole value, or each child of the top aggregate,
         // ends exactly at the end of the frame.
         let mut reader = Reader::new(frame);
-        reader.skip().map_err(|e| TestCaseError::fail(e.to_string()))?;
+        reader
+            .skip()
+            .map_err(|e| TestCaseError::fail(e.to_string()))?;
         prop_assert!(reader.is_empty());
         let mut reader = Reader::new(frame);
         let children = match reader.next().unwrap() {
@@ -292,11 +307,16 @@ fn round_trip(values: &[Value], sizes: &[usize]) -> Result<(), TestCaseError> {
             _ => 0,
         };
         for _ in 0..children {
-            reader.skip().map_err(|e| TestCaseError::fail(e.to_string()))?;
+            reader
+                .skip()
+                .map_err(|e| TestCaseError::fail(e.to_string()))?;
         }
         prop_assert!(reader.is_empty());
 
-        prop_assert_eq!(is_push(frame), matches!(unattributed(value), Value::Push(_)));
+        prop_assert_eq!(
+            is_push(frame),
+            matches!(unattributed(value), Value::Push(_))
+        );
     }
     Ok(())
 }
@@ -504,7 +524,10 @@ fn pipelined_commands_at_nonzero_offsets() {
         assert_eq!(reader.next(), Ok(Item::Array(3)));
         assert_eq!(reader.next(), Ok(Item::Bulk(b"SET")));
         assert_eq!(reader.next(), Ok(Item::Bulk(i.to_string().as_bytes())));
-        assert_eq!(reader.next(), Ok(Item::Bulk(&vec![b'v'; (i % 50) as usize])));
+        assert_eq!(
+            reader.next(),
+            Ok(Item::Bulk(&vec![b'v'; (i % 50) as usize]))
+        );
         assert!(reader.is_empty());
     }
     assert!(buf.is_empty());
@@ -515,7 +538,11 @@ fn scanning_a_huge_reply_in_small_reads_is_linear() {
     const ELEMENTS: usize = 1_000_000;
     let mut reply = format!("*{ELEMENTS}\r\n").into_bytes();
     for i in 0..ELEMENTS {
-        reply.extend_from_slice(if i % 2 == 0 { b"$3\r\nfoo\r\n" } else { b":42\r\n" });
+        reply.extend_from_slice(if i % 2 == 0 {
+            b"$3\r\nfoo\r\n"
+        } else {
+            b":42\r\n"
+        });
     }
     reply.extend_from_slice(b"+next\r\n");
     let total = reply.len() - b"+next\r\n".len();
@@ -548,7 +575,11 @@ fn attributes_before_values_and_inside_arrays() {
     assert!(is_push(&frames[1]));
     assert_eq!(
         read_frame(&frames[0]).unwrap(),
-        [Item::Array(2), Item::Integer(2_039_123), Item::Integer(9_543_892)]
+        [
+            Item::Array(2),
+            Item::Integer(2_039_123),
+            Item::Integer(9_543_892)
+        ]
     );
     assert_eq!(
         read_frame(&frames[1]).unwrap(),
@@ -564,7 +595,10 @@ fn attributes_before_values_and_inside_arrays() {
 #[test]
 fn protocol_error_display() {
     let err = ProtocolError::new("invalid integer", 12);
-    assert_eq!(err.to_string(), "protocol error at byte 12: invalid integer");
+    assert_eq!(
+        err.to_string(),
+        "protocol error at byte 12: invalid integer"
+    );
     assert_eq!(err.reason(), "invalid integer");
     assert_eq!(err.offset(), 12);
     let err = FrameScanner::new(Limits::default())

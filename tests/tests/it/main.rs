@@ -1,0 +1,8 @@
+//! Integration tests against real `redis-server` processes, every behaviour
+//! under RESP2 and RESP3. One test binary, so the suite links once and tests
+//! that only touch their own keys share one server.
+
+mod cancellation;
+mod commands;
+mod connection;
+mod support;
