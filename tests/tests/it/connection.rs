@@ -1,1 +1,235 @@
-//! placeholder
+//! Connecting: URLs, databases, unix sockets, authentication, client names,
+//! protocol negotiation.
+
+use redtyped::{Client, Config, ErrorKind, Outcome, Protocol, Resp};
+use redtyped_tests::{Server, shared, unique_key};
+
+use crate::support::{PROTOCOLS, client_on};
+
+fn with_protocol(url: &str, protocol: Protocol) -> Config {
+    Config::from_url(url).unwrap().resp(protocol)
+}
+
+#[tokio::test]
+async fn the_database_in_the_url_is_selected() {
+    let key = unique_key("db");
+    let base = shared().url();
+    for protocol in PROTOCOLS {
+        let db3 = Client::connect_with(with_protocol(&format!("{base}/3"), protocol))
+            .await
+            .unwrap();
+        assert_eq!(db3.db(), 3);
+        db3.set(&key, "in three").await.unwrap();
+        let db0 = Client::connect_with(with_protocol(&base, protocol))
+            .await
+            .unwrap();
+        assert_eq!(db0.get::<String>(&key).await.unwrap(), None, "{protocol:?}");
+        let db3_again = Client::connect_with(with_protocol(&format!("{base}?db=3"), protocol))
+            .await
+            .unwrap();
+        assert_eq!(
+            db3_again.get::<String>(&key).await.unwrap().as_deref(),
+            Some("in three")
+        );
+        db3.del([&key]).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn auto_protocol_speaks_resp3_to_redis_7() {
+    let client = Client::connect(&shared().url()).await.unwrap();
+    assert_eq!(client.resp(), Resp::V3);
+    let client = Client::connect(&format!("{}?protocol=2", shared().url()))
+        .await
+        .unwrap();
+    assert_eq!(client.resp(), Resp::V2);
+}
+
+#[tokio::test]
+async fn auto_protocol_falls_back_to_resp2_without_hello() {
+    let server = Server::builder()
+        .config("rename-command", "HELLO \"\"")
+        .start();
+    let client = Client::connect(&server.url()).await.unwrap();
+    assert_eq!(client.resp(), Resp::V2);
+    assert_eq!(client.ping().await.unwrap(), "PONG");
+    let forced = Client::connect(&format!("{}?protocol=3", server.url()))
+        .await
+        .unwrap_err();
+    assert_eq!(forced.kind(), ErrorKind::Config);
+    assert!(forced.to_string().contains("RESP3"), "{forced}");
+}
+
+#[tokio::test]
+async fn unix_sockets_connect_with_both_url_forms() {
+    let server = Server::builder().unix_socket().start();
+    let path = server.unix_path().unwrap().display().to_string();
+    let key = unique_key("unix");
+    for protocol in PROTOCOLS {
+        let a = Client::connect_with(with_protocol(
+            &format!("redis+unix://{path}?db=2"),
+            protocol,
+        ))
+        .await
+        .unwrap();
+        a.set(&key, "over a socket").await.unwrap();
+        let b = Client::connect_with(with_protocol(&format!("unix://{path}?db=2"), protocol))
+            .await
+            .unwrap();
+        assert_eq!(
+            b.get::<String>(&key).await.unwrap().as_deref(),
+            Some("over a socket")
+        );
+        assert_eq!(b.addr().to_string(), format!("unix:{path}"));
+        b.del([&key]).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn passwords_and_acl_users_authenticate() {
+    let server = Server::builder()
+        .password("s3cret")
+        .acl_user("user alice on >wonderland ~alice:* +@all")
+        .start();
+    let port = server.port();
+    for protocol in PROTOCOLS {
+        let ok = client_on(&server, protocol).await; // the URL carries the password
+        assert_eq!(ok.ping().await.unwrap(), "PONG");
+
+        let alice = Client::connect_with(with_protocol(
+            &format!("redis://alice:wonderland@127.0.0.1:{port}"),
+            protocol,
+        ))
+        .await
+        .unwrap();
+        alice.set("alice:1", "mine").await.unwrap();
+        let denied = alice.set("bob:1", "not mine").await.unwrap_err();
+        assert_eq!(denied.server_code(), Some("NOPERM"), "{denied}");
+        assert_eq!(
+            alice.get::<String>("alice:1").await.unwrap().as_deref(),
+            Some("mine"),
+            "usable after NOPERM"
+        );
+
+        let wrong = Client::connect_with(with_protocol(
+            &format!("redis://:nope@127.0.0.1:{port}"),
+            protocol,
+        ))
+        .await
+        .unwrap_err();
+        assert_eq!(wrong.kind(), ErrorKind::Auth, "{protocol:?}: {wrong}");
+        assert_eq!(wrong.server_code(), Some("WRONGPASS"), "{wrong}");
+        assert!(
+            !wrong.to_string().contains("nope"),
+            "the password leaked into {wrong}"
+        );
+
+        let wrong_user = Client::connect_with(with_protocol(
+            &format!("redis://alice:s3cret@127.0.0.1:{port}"),
+            protocol,
+        ))
+        .await
+        .unwrap_err();
+        assert_eq!(wrong_user.kind(), ErrorKind::Auth);
+
+        let missing = Client::connect_with(with_protocol(
+            &format!("redis://127.0.0.1:{port}"),
+            protocol,
+        ))
+        .await;
+        match (protocol, missing) {
+            // HELLO without AUTH is refused at once.
+            (Protocol::Resp3, Err(e)) => assert_eq!(e.kind(), ErrorKind::Auth, "{e}"),
+            // RESP2 has no handshake to refuse: the first command is.
+            (_, Ok(client)) => {
+                let e = client.ping().await.unwrap_err();
+                assert_eq!(e.server_code(), Some("NOAUTH"), "{e}");
+            }
+            (_, Err(e)) => panic!("{protocol:?}: {e}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_client_name_is_set_at_connect() {
+    for protocol in PROTOCOLS {
+        let url = format!("{}?client_name=worker-{}", shared().url(), protocol as u8);
+        let client = Client::connect_with(with_protocol(&url, protocol))
+            .await
+            .unwrap();
+        let name = client.client_getname().await.unwrap();
+        assert_eq!(
+            name,
+            Some(format!("worker-{}", protocol as u8)),
+            "{protocol:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_unreachable_server_is_an_io_error_naming_the_address() {
+    let port = redtyped_tests::free_port();
+    let e = Client::connect(&format!("redis://127.0.0.1:{port}"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Io, "{e}");
+    assert_eq!(e.outcome(), Outcome::NotSent);
+    assert!(e.to_string().contains(&format!("127.0.0.1:{port}")), "{e}");
+}
+
+#[tokio::test]
+async fn malformed_urls_are_config_errors() {
+    for url in [
+        "redis//localhost",
+        "redis://localhost/zero",
+        "redis://localhost?protocol=4",
+        "ftp://localhost",
+    ] {
+        let e = Client::connect(url).await.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Config, "{url}: {e}");
+        assert!(
+            e.to_string()
+                .starts_with("invalid configuration: invalid URL"),
+            "{url}: {e}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_lost_connection_fails_in_flight_and_new_commands_distinctly() {
+    for protocol in PROTOCOLS {
+        let mut server = Server::start();
+        let client = client_on(&server, protocol).await;
+        client.set("k", "v").await.unwrap();
+        // A blocking pop waits on the server (which stays free to answer others).
+        let in_flight = client.send(
+            redtyped::Raw::<()>::new("BLPOP")
+                .arg("never-pushed")
+                .arg("10"),
+        );
+        redtyped_tests::wait_until_async(
+            std::time::Duration::from_secs(5),
+            "BLPOP to be waiting",
+            || {
+                let waiting = server.cli(&["CLIENT", "LIST"]).contains("cmd=blpop");
+                async move { waiting }
+            },
+        )
+        .await;
+        server.kill();
+        let e = in_flight.await.unwrap_err();
+        assert_eq!(e.outcome(), Outcome::Unknown, "{protocol:?}: {e}");
+        redtyped_tests::wait_until_async(
+            std::time::Duration::from_secs(5),
+            "the client to notice",
+            || {
+                let closed = client.is_closed();
+                async move { closed }
+            },
+        )
+        .await;
+        let e = client.get::<String>("k").await.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Closed, "{e}");
+        assert_eq!(e.outcome(), Outcome::NotSent, "{e}");
+    }
+}

@@ -5,4 +5,6 @@
 mod cancellation;
 mod commands;
 mod connection;
+mod errors;
 mod support;
+mod ui;

@@ -1,0 +1,78 @@
+//! Server errors and replies of the wrong shape: distinct, readable errors,
+//! and the connection stays usable.
+
+use redtyped::{ErrorKind, Outcome, Raw, Value};
+use redtyped_tests::unique_key;
+
+use crate::support::each_protocol;
+
+#[tokio::test]
+async fn a_server_error_reply_is_a_server_error_and_the_connection_goes_on() {
+    each_protocol(|client| async move {
+        let key = unique_key("wrongtype");
+        client.lpush(&key, ["a"]).await.unwrap();
+        let e = client.incr(&key).await.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Server);
+        assert_eq!(e.server_code(), Some("WRONGTYPE"));
+        assert_eq!(e.command(), Some("INCR"));
+        assert_eq!(e.outcome(), Outcome::Completed);
+        assert!(
+            e.to_string().starts_with("server error (INCR): WRONGTYPE"),
+            "{e}"
+        );
+        let items: Vec<String> = client.lrange(&key, 0, -1).await.unwrap();
+        assert_eq!(items, ["a"]);
+        client.del([&key]).await.unwrap();
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_reply_of_the_wrong_shape_is_a_decode_error_and_the_connection_goes_on() {
+    each_protocol(|client| async move {
+        let key = unique_key("decode");
+        client.set(&key, "not a number").await.unwrap();
+        let e = client.get::<i64>(&key).await.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Decode, "{e}");
+        assert_eq!(e.command(), Some("GET"));
+        let text = e.to_string();
+        assert!(
+            text.contains("expected an integer") && text.contains("\"not a number\""),
+            "{text}"
+        );
+
+        // The escape hatch decodes by the caller's type, with the same errors.
+        let e = client
+            .send(Raw::<Vec<String>>::new("GET").arg(&key))
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Decode, "{e}");
+        assert!(e.to_string().contains("expected an array"), "{e}");
+        let v = client
+            .send(Raw::<Value>::new("GET").arg(&key))
+            .await
+            .unwrap();
+        assert_eq!(v, Value::Bulk("not a number".into()));
+
+        let still: Option<String> = client.get(&key).await.unwrap();
+        assert_eq!(still.as_deref(), Some("not a number"));
+        client.del([&key]).await.unwrap();
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn unknown_commands_and_wrong_arity_are_server_errors() {
+    each_protocol(|client| async move {
+        let e = client
+            .send(Raw::<()>::new("NOSUCHCOMMAND"))
+            .await
+            .unwrap_err();
+        assert_eq!(e.server_code(), Some("ERR"));
+        assert!(e.message().contains("unknown command"), "{e}");
+        let e = client.send(Raw::<()>::new("GET")).await.unwrap_err();
+        assert!(e.message().contains("wrong number of arguments"), "{e}");
+        assert_eq!(client.ping().await.unwrap(), "PONG");
+    })
+    .await;
+}
