@@ -15,7 +15,7 @@
 //! | `bool` | [`Bool`] | `bool` |
 //! | `double` | [`Double`] | `f64` |
 //! | `bulk` | [`Bulk<V>`] | `V: FromValue` |
-//! | `value` | [`Any`] | [`Value`](crate::Value) |
+//! | `value` | [`Any`] | [`Value`] |
 //! | `T?` | [`Nullable<T>`] | `Option<T>` |
 //! | `array<T>`, `set<T>` | [`Array<T>`] | `Vec<T>` |
 //! | `pairs<K,V>` | [`Pairs<K, V>`] | `Vec<(K, V)>` |

@@ -65,6 +65,11 @@ pub(crate) fn text<'a>(item: &Item<'a>) -> Option<&'a [u8]> {
 ///     }
 /// }
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot hold a reply value",
+    label = "user data decodes into `FromValue` types",
+    note = "use String, Vec<u8>, Bytes, an integer, a float, bool or Value, or implement `redtyped::FromValue` for `{Self}`"
+)]
 pub trait FromValue: Sized {
     /// Decodes from `item`, whose children (if any) follow in `reader`.
     fn from_value<'a>(item: Item<'a>, reader: &mut Reader<'a>) -> Result<Self, DecodeError>;
@@ -343,6 +348,11 @@ impl<'r, 'a> MapEntries<'r, 'a> {
 ///     }
 /// }
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot hold a map reply",
+    label = "map replies decode into `FromMap` types",
+    note = "use HashMap<K, V>, BTreeMap<K, V>, Vec<(K, V)> or Option of one of them, or implement `redtyped::FromMap` for `{Self}`"
+)]
 pub trait FromMap: Sized {
     /// Reads every entry.
     fn from_map(entries: MapEntries<'_, '_>) -> Result<Self, DecodeError>;
