@@ -36,6 +36,8 @@ pub enum Arg<'a> {
     Uint(u64),
     /// A float, written as the shortest decimal that reads back the same.
     Float(f64),
+    /// An `f32`, written as the shortest decimal that reads back the same `f32`.
+    Float32(f32),
 }
 
 impl Arg<'_> {
@@ -49,6 +51,7 @@ impl Arg<'_> {
             Arg::Int(i) => w.int(*i),
             Arg::Uint(u) => w.uint(*u),
             Arg::Float(f) => w.float(*f),
+            Arg::Float32(f) => w.float32(*f),
         }
     }
 }
@@ -168,7 +171,7 @@ impl From<f64> for Arg<'_> {
 impl From<f32> for Arg<'_> {
     #[inline]
     fn from(v: f32) -> Self {
-        Arg::Float(f64::from(v))
+        Arg::Float32(v)
     }
 }
 

@@ -1,5 +1,6 @@
 //! The client handle.
 
+use std::borrow::Cow;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
@@ -9,7 +10,7 @@ use std::task::{Context, Poll};
 use bytes::Bytes;
 use tokio::sync::oneshot;
 
-use crate::command::{Command, CommandMeta};
+use crate::command::Command;
 use crate::config::{Addr, Config};
 use crate::connection::{self, Connected, Resp, error_text};
 use crate::driver::Driver;
@@ -113,6 +114,7 @@ impl Client {
     /// ```
     pub fn send<C: Command>(&self, command: C) -> Response<C::Shape> {
         let (tx, rx) = oneshot::channel();
+        let name = command.name();
         let encode = |buf: &mut bytes::BytesMut| {
             let mut w = ArgWriter::begin(buf);
             command.write_args(&mut w);
@@ -124,7 +126,7 @@ impl Client {
         };
         Response {
             state,
-            meta: C::META,
+            name,
             shape: PhantomData,
         }
     }
@@ -167,25 +169,25 @@ enum State {
 #[must_use = "the reply is lost unless the response is awaited"]
 pub struct Response<S> {
     state: State,
-    meta: &'static CommandMeta,
+    name: Cow<'static, str>,
     shape: PhantomData<fn() -> S>,
 }
 
 impl<S> std::fmt::Debug for Response<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Response")
-            .field("command", &self.meta.name)
+            .field("command", &self.name)
             .finish()
     }
 }
 
 /// Decodes a whole reply frame with shape `S`; an error reply becomes a server error.
-pub(crate) fn decode_frame<S: Shape>(frame: &Bytes, meta: &CommandMeta) -> Result<S::Output> {
+pub(crate) fn decode_frame<S: Shape>(frame: &Bytes, name: Cow<'static, str>) -> Result<S::Output> {
     if matches!(frame.first(), Some(b'-' | b'!')) {
-        return Err(Error::server(error_text(frame)).with_command(meta.name));
+        return Err(Error::server(error_text(frame)).with_command(name));
     }
     let mut reader = Reader::new(frame);
-    S::read(&mut reader).map_err(|e| Error::decode(e).with_command(meta.name))
+    S::read(&mut reader).map_err(|e| Error::decode(e).with_command(name))
 }
 
 impl<S: Shape> Future for Response<S> {
@@ -198,17 +200,17 @@ impl<S: Shape> Future for Response<S> {
                 let e = error.take().unwrap_or_else(|| {
                     Error::closed(Outcome::NotSent, "response polled after completion")
                 });
-                Poll::Ready(Err(e.with_command(this.meta.name)))
+                Poll::Ready(Err(e.with_command(std::mem::take(&mut this.name))))
             }
             State::Waiting(rx) => match Pin::new(rx).poll(cx) {
                 Poll::Pending => Poll::Pending,
-                Poll::Ready(Ok(Ok(frame))) => Poll::Ready(decode_frame::<S>(&frame, this.meta)),
-                Poll::Ready(Ok(Err(e))) => Poll::Ready(Err(e.with_command(this.meta.name))),
+                Poll::Ready(Ok(Ok(frame))) => Poll::Ready(decode_frame::<S>(&frame, std::mem::take(&mut this.name))),
+                Poll::Ready(Ok(Err(e))) => Poll::Ready(Err(e.with_command(std::mem::take(&mut this.name)))),
                 Poll::Ready(Err(_)) => Poll::Ready(Err(Error::closed(
                     Outcome::Unknown,
                     "the connection's driver stopped before the reply arrived",
                 )
-                .with_command(this.meta.name))),
+                .with_command(std::mem::take(&mut this.name)))),
             },
         }
     }

@@ -1,5 +1,7 @@
 //! What the runtime needs to know about a command.
 
+use std::borrow::Cow;
+
 use crate::resp::ArgWriter;
 use crate::shape::Shape;
 
@@ -23,6 +25,12 @@ pub trait Command {
     const META: &'static CommandMeta;
     /// Writes the command's name and arguments.
     fn write_args(self, w: &mut ArgWriter<'_>);
+
+    /// The name errors about this command carry: [`META`](Self::META)'s,
+    /// except for commands named at run time.
+    fn name(&self) -> Cow<'static, str> {
+        Cow::Borrowed(Self::META.name)
+    }
 }
 
 /// Facts about a command that the runtime decides by (routing, retries).

@@ -77,7 +77,7 @@ struct Inner {
     kind: ErrorKind,
     outcome: Outcome,
     message: String,
-    command: Option<&'static str>,
+    command: Option<std::borrow::Cow<'static, str>>,
     source: Option<Arc<dyn std::error::Error + Send + Sync>>,
 }
 
@@ -100,8 +100,11 @@ impl Error {
         self
     }
 
-    pub(crate) fn with_command(mut self, command: &'static str) -> Error {
-        self.0.command = Some(command);
+    pub(crate) fn with_command(
+        mut self,
+        command: impl Into<std::borrow::Cow<'static, str>>,
+    ) -> Error {
+        self.0.command = Some(command.into());
         self
     }
 
@@ -156,8 +159,8 @@ impl Error {
     }
 
     /// The command this error belongs to, when there is one.
-    pub fn command(&self) -> Option<&'static str> {
-        self.0.command
+    pub fn command(&self) -> Option<&str> {
+        self.0.command.as_deref()
     }
 
     /// For a server error reply, its code: the first word (`WRONGTYPE`, `NOPERM`, `ERR`).
@@ -204,7 +207,7 @@ impl Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.0.kind.as_str())?;
-        if let Some(command) = self.0.command {
+        if let Some(command) = &self.0.command {
             write!(f, " ({command})")?;
         }
         write!(f, ": {}", self.0.message)

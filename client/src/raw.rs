@@ -1,5 +1,6 @@
 //! The escape hatch: any command by name, with a reply type the caller picks.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasher, Hash};
 use std::marker::PhantomData;
@@ -133,7 +134,8 @@ tuple_from_reply!(3: A, B, C);
 /// Any command by name, for commands not in the spec yet (a module's, a newer
 /// server's). The reply type is the caller's choice of [`FromReply`] type.
 ///
-/// Raw commands are never retried and are treated as writes. Each argument is
+/// Raw commands are never retried and are treated as writes; errors name
+/// the command by its first word. Each argument is
 /// kept until the command is sent (one `Vec`), unlike generated commands which
 /// keep theirs inline.
 ///
@@ -181,6 +183,15 @@ impl<R: FromReply> Command for Raw<'_, R> {
     fn write_args(self, w: &mut ArgWriter<'_>) {
         for arg in &self.args {
             arg.write(w);
+        }
+    }
+
+    fn name(&self) -> Cow<'static, str> {
+        match self.args.first() {
+            Some(Arg::Borrowed(b)) => Cow::Owned(String::from_utf8_lossy(b).to_uppercase()),
+            Some(Arg::Owned(b)) => Cow::Owned(String::from_utf8_lossy(b).to_uppercase()),
+            Some(Arg::Shared(b)) => Cow::Owned(String::from_utf8_lossy(b).to_uppercase()),
+            _ => Cow::Borrowed(Self::META.name),
         }
     }
 }

@@ -113,6 +113,10 @@ macro_rules! int_from_value {
                 const EXPECTED: &str = concat!("an integer that fits ", stringify!($t));
                 match item {
                     Item::Integer(i) => <$t>::try_from(i).map_err(|_| mismatch(EXPECTED, &item)),
+                    // A RESP3 double with no fraction (ZSCORE of an integral score).
+                    Item::Double(d) if d.fract() == 0.0 && d.abs() < 9.007_199_254_740_992e15 => {
+                        <$t>::try_from(d as i64).map_err(|_| mismatch(EXPECTED, &item))
+                    }
                     _ => text(&item)
                         .and_then(|b| std::str::from_utf8(b).ok())
                         .and_then(|s| s.parse::<$t>().ok())

@@ -334,6 +334,21 @@ impl Builder<'_> {
 
     fn required_multiple(&mut self, arg: &Argument) -> Result<TokenStream, Error> {
         let root = self.root.clone();
+        // A repeated block of one plain value (CONFIG GET's `parameter`) is a plain
+        // repeated value: `config_get(["maxmemory"])`, not a list of 1-tuples.
+        if let [only] = arg.arguments.as_slice() {
+            if arg.kind == ArgKind::Block
+                && Scalar::of(only.kind).is_some()
+                && only.token.is_none()
+                && !only.optional
+                && !only.multiple
+            {
+                let mut flat = arg.clone();
+                flat.kind = only.kind;
+                flat.arguments.clear();
+                return self.required_multiple(&flat);
+            }
+        }
         let iter = format_ident!("I{}", camel(&arg.name));
         let mut elements = Vec::new();
         let mut bounds = Vec::new();
@@ -741,6 +756,7 @@ impl Builder<'_> {
             }
         }
         let mut t = triggers.to_vec();
+        let first_method = self.methods.len();
         if let Some(def) = &leading_enum {
             let oneof = required[0];
             t.push(oneof.name.clone());
@@ -767,12 +783,23 @@ impl Builder<'_> {
             })?;
         }
         // The write, in spec order: required children from the tuple, optional ones from their fields.
+        let block_methods: Vec<String> = self.methods[first_method..]
+            .iter()
+            .map(|m| format!("`.{}()`", m.ident.to_string().trim_start_matches("r#")))
+            .collect();
         let mut writes = maybe_token(arg);
         let mut slot = 0usize;
         let mut vars = Vec::new();
         for child in &arg.arguments {
             if child.optional {
+                let before = self.methods.len();
                 writes.extend(self.optional(child, &[])?);
+                for m in &mut self.methods[before..] {
+                    m.doc.push_str(&format!(
+                        " Written only together with {}.",
+                        block_methods.join(" or ")
+                    ));
+                }
                 continue;
             }
             match child.kind {

@@ -286,16 +286,37 @@ impl<'b> ArgWriter<'b> {
     /// assert_eq!(&buf[..], b"*3\r\n$3\r\n0.1\r\n$9\r\n0.0000001\r\n$4\r\n-inf\r\n");
     /// ```
     pub fn float(&mut self, v: f64) {
-        if v.is_nan() {
+        self.float_text(v.is_nan(), v.is_infinite(), v > 0.0, v);
+    }
+
+    /// Appends an `f32` argument as the shortest decimal that parses back to
+    /// the same `f32` (`0.1f32` is written `0.1`, not the widened
+    /// `0.10000000149011612`); otherwise as [`float`](Self::float).
+    ///
+    /// ```
+    /// # use bytes::BytesMut;
+    /// # use redtyped::resp::ArgWriter;
+    /// # let mut buf = BytesMut::new();
+    /// let mut cmd = ArgWriter::begin(&mut buf);
+    /// cmd.float32(0.1);
+    /// cmd.finish();
+    /// assert_eq!(&buf[..], b"*1\r\n$3\r\n0.1\r\n");
+    /// ```
+    pub fn float32(&mut self, v: f32) {
+        self.float_text(v.is_nan(), v.is_infinite(), v > 0.0, v);
+    }
+
+    fn float_text(&mut self, nan: bool, infinite: bool, positive: bool, v: impl std::fmt::Display) {
+        if nan {
             self.arg(b"nan");
-        } else if v.is_infinite() {
-            self.arg(if v > 0.0 { b"inf" } else { b"-inf" });
+        } else if infinite {
+            self.arg(if positive { b"inf" } else { b"-inf" });
         } else {
             let mut text = FloatText {
                 buf: [0; FLOAT_TEXT_CAP],
                 len: 0,
             };
-            // `Display` for f64 is the shortest round-trip decimal, never in
+            // `Display` for floats is the shortest round-trip decimal, never in
             // exponent notation.
             if write!(text, "{v}").is_ok() {
                 self.arg(&text.buf[..text.len]);

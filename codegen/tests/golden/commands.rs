@@ -759,19 +759,19 @@ impl<'a, S, IFieldValue, T> Xadd<'a, S, IFieldValue, T> {
         ));
         this
     }
-    /// Adds `=`.
+    /// Adds `=`. Written only together with `.maxlen()` or `.minid()`.
     pub fn equal(self) -> Self {
         let mut this = self;
         this.operator = ::core::option::Option::Some(XaddOperator::Equal);
         this
     }
-    /// Adds `~`.
+    /// Adds `~`. Written only together with `.maxlen()` or `.minid()`.
     pub fn approximately(self) -> Self {
         let mut this = self;
         this.operator = ::core::option::Option::Some(XaddOperator::Approximately);
         this
     }
-    /// Adds `LIMIT count`.
+    /// Adds `LIMIT count`. Written only together with `.maxlen()` or `.minid()`.
     pub fn limit(self, count: i64) -> Self {
         let mut this = self;
         this.count = ::core::option::Option::Some(count);
