@@ -204,8 +204,12 @@ impl<S: Shape> Future for Response<S> {
             }
             State::Waiting(rx) => match Pin::new(rx).poll(cx) {
                 Poll::Pending => Poll::Pending,
-                Poll::Ready(Ok(Ok(frame))) => Poll::Ready(decode_frame::<S>(&frame, std::mem::take(&mut this.name))),
-                Poll::Ready(Ok(Err(e))) => Poll::Ready(Err(e.with_command(std::mem::take(&mut this.name)))),
+                Poll::Ready(Ok(Ok(frame))) => {
+                    Poll::Ready(decode_frame::<S>(&frame, std::mem::take(&mut this.name)))
+                }
+                Poll::Ready(Ok(Err(e))) => {
+                    Poll::Ready(Err(e.with_command(std::mem::take(&mut this.name))))
+                }
                 Poll::Ready(Err(_)) => Poll::Ready(Err(Error::closed(
                     Outcome::Unknown,
                     "the connection's driver stopped before the reply arrived",
