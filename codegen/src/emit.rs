@@ -71,8 +71,37 @@ fn command(model: &CommandModel, root: &TokenStream) -> (TokenStream, TokenStrea
     let func = &model.fn_ident;
     let doc = doc_attrs(&docs::command(model));
     let iters: Vec<&Ident> = model.iters.iter().map(|i| &i.ident).collect();
-    let elements: Vec<&Ident> = model.iters.iter().flat_map(|i| &i.elements).collect();
-    let bounds: Vec<&TokenStream> = model.iters.iter().flat_map(|i| &i.bounds).collect();
+    let elements: Vec<Ident> = model
+        .iters
+        .iter()
+        .flat_map(|i| i.repeated.elements(&i.ident))
+        .collect();
+    let bounds: Vec<TokenStream> = model
+        .iters
+        .iter()
+        .flat_map(|i| i.repeated.bounds(&i.ident, root))
+        .collect();
+    // The constructor takes the required repeated arguments; optional ones start empty.
+    let required = || model.iters.iter().filter(|i| !i.optional);
+    let ctor_iters: Vec<&Ident> = required().map(|i| &i.ident).collect();
+    let ctor_elements: Vec<Ident> = required()
+        .flat_map(|i| i.repeated.elements(&i.ident))
+        .collect();
+    let ctor_bounds: Vec<TokenStream> = required()
+        .flat_map(|i| i.repeated.bounds(&i.ident, root))
+        .collect();
+    let ctor_args: Vec<TokenStream> = model
+        .iters
+        .iter()
+        .map(|i| {
+            let id = &i.ident;
+            if i.optional {
+                i.repeated.empty(root)
+            } else {
+                quote!(#id)
+            }
+        })
+        .collect();
     let field_idents: Vec<&Ident> = model.fields.iter().map(|f| &f.ident).collect();
     let field_types: Vec<&TokenStream> = model.fields.iter().map(|f| &f.ty).collect();
     let field_inits: Vec<&TokenStream> = model.fields.iter().map(|f| &f.init).collect();
@@ -104,7 +133,7 @@ fn command(model: &CommandModel, root: &TokenStream) -> (TokenStream, TokenStrea
             if v.fields.is_empty() {
                 quote!(#[doc = #vdoc] #vi,)
             } else {
-                let f = &v.fields;
+                let f = v.fields.iter().map(|p| p.ty(root));
                 quote!(#[doc = #vdoc] #vi(#(#f),*),)
             }
         });
@@ -153,6 +182,44 @@ fn command(model: &CommandModel, root: &TokenStream) -> (TokenStream, TokenStrea
             }
         }
     });
+
+    // Methods that set an optional repeated argument replace its type parameter.
+    for m in &model.iter_methods {
+        let param = &model.iters[m.iter];
+        let fresh = format_ident!("{}New", param.ident);
+        let fresh_elements = param.repeated.elements(&fresh);
+        let fresh_bounds = param.repeated.bounds(&fresh, root);
+        let out_iters: Vec<&Ident> = model
+            .iters
+            .iter()
+            .enumerate()
+            .map(|(i, p)| if i == m.iter { &fresh } else { &p.ident })
+            .collect();
+        let ident = &m.ident;
+        let arg = &m.param;
+        let field = &m.field;
+        let others: Vec<&Ident> = field_idents
+            .iter()
+            .copied()
+            .filter(|f| *f != field)
+            .collect();
+        let mdoc = format!(" {}", m.doc);
+        items.extend(quote! {
+            impl<'a, S, #(#iters,)* T> #ty<'a, S, #(#iters,)* T> {
+                #[doc = #mdoc]
+                pub fn #ident<#fresh, #(#fresh_elements,)*>(self, #arg: #fresh) -> #ty<'a, S, #(#out_iters,)* T>
+                where #(#fresh_bounds,)*
+                {
+                    #ty {
+                        __target: self.__target,
+                        #field: ::core::option::Option::Some(#arg),
+                        #(#others: self.#others,)*
+                        __shape: ::core::marker::PhantomData,
+                    }
+                }
+            }
+        });
+    }
 
     // Methods that keep the reply type.
     let plain: Vec<TokenStream> = model
@@ -230,8 +297,8 @@ fn command(model: &CommandModel, root: &TokenStream) -> (TokenStream, TokenStrea
         }
 
         #doc
-        pub fn #func<'a, #(#base_generics,)* #(#iters,)* #(#elements,)*>(#(#param_idents: #param_types),*) -> #ty<'a, #base_shape, #(#iters,)*>
-        where #(#bounds,)*
+        pub fn #func<'a, #(#base_generics,)* #(#ctor_iters,)* #(#ctor_elements,)*>(#(#param_idents: #param_types),*) -> #ty<'a, #base_shape, #(#ctor_args,)*>
+        where #(#ctor_bounds,)*
         {
             #ty {
                 __target: (),
@@ -243,8 +310,8 @@ fn command(model: &CommandModel, root: &TokenStream) -> (TokenStream, TokenStrea
 
     let client_method = quote! {
         #doc
-        pub fn #func<'a, #(#base_generics,)* #(#iters,)* #(#elements,)*>(&self, #(#param_idents: #param_types),*) -> #ty<'a, #base_shape, #(#iters,)* &Self>
-        where #(#bounds,)*
+        pub fn #func<'a, #(#base_generics,)* #(#ctor_iters,)* #(#ctor_elements,)*>(&self, #(#param_idents: #param_types),*) -> #ty<'a, #base_shape, #(#ctor_args,)* &Self>
+        where #(#ctor_bounds,)*
         {
             #func(#(#param_idents),*).__retarget(self)
         }

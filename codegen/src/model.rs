@@ -28,6 +28,8 @@ pub struct CommandModel {
     pub fields: Vec<Field>,
     /// Type parameters holding `multiple` arguments.
     pub iters: Vec<IterParam>,
+    /// Methods setting optional `multiple` arguments.
+    pub iter_methods: Vec<IterMethod>,
     /// Enums for `oneof` arguments.
     pub enums: Vec<EnumDef>,
     /// Builder methods for optional arguments.
@@ -51,13 +53,103 @@ pub struct Field {
     pub init: TokenStream,
 }
 
-/// A type parameter for a `multiple` argument, with its bounds.
+/// A type parameter for a `multiple` argument.
 pub struct IterParam {
     pub ident: Ident,
-    /// Extra type parameters for tuple elements (`(f64, EMember)`).
-    pub elements: Vec<Ident>,
-    /// Where-clause predicates.
-    pub bounds: Vec<TokenStream>,
+    pub repeated: Repeated,
+    /// Optional: starts as an empty iterator, set by a method.
+    pub optional: bool,
+}
+
+/// The item type of a repeated argument.
+pub enum Repeated {
+    /// Anything convertible to `Arg`.
+    Arg,
+    /// A fixed type (`i64`, `f64`, a generated enum).
+    Stored(TokenStream),
+    /// A tuple per repeated block.
+    Tuple(Vec<Element>),
+}
+
+/// One element of a repeated block's tuple.
+pub enum Element {
+    /// Anything convertible to `Arg`; its type parameter is named after the child.
+    Arg(String),
+    /// A fixed type.
+    Stored(TokenStream),
+}
+
+impl Repeated {
+    /// The element type parameters for an iterator parameter named `iter`.
+    pub fn elements(&self, iter: &Ident) -> Vec<Ident> {
+        match self {
+            Repeated::Tuple(elements) => elements
+                .iter()
+                .filter_map(|e| match e {
+                    Element::Arg(name) => Some(format_ident!("{}{}", iter, name)),
+                    Element::Stored(_) => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Where-clause predicates making `iter` an iterator of these items.
+    pub fn bounds(&self, iter: &Ident, root: &TokenStream) -> Vec<TokenStream> {
+        match self {
+            Repeated::Arg => vec![
+                quote!(#iter: ::core::iter::IntoIterator),
+                quote!(<#iter as ::core::iter::IntoIterator>::Item: ::core::convert::Into<#root::Arg<'a>>),
+            ],
+            Repeated::Stored(ty) => vec![quote!(#iter: ::core::iter::IntoIterator<Item = #ty>)],
+            Repeated::Tuple(elements) => {
+                let mut names = self.elements(iter).into_iter();
+                let mut bounds = Vec::new();
+                let types: Vec<TokenStream> = elements
+                    .iter()
+                    .map(|e| match e {
+                        Element::Arg(_) => {
+                            let el = names.next().expect("one name per Arg element");
+                            bounds.push(quote!(#el: ::core::convert::Into<#root::Arg<'a>>));
+                            quote!(#el)
+                        }
+                        Element::Stored(ty) => ty.clone(),
+                    })
+                    .collect();
+                bounds.insert(
+                    0,
+                    quote!(#iter: ::core::iter::IntoIterator<Item = (#(#types,)*)>),
+                );
+                bounds
+            }
+        }
+    }
+
+    /// The type of an empty iterator of these items (the unset optional argument).
+    pub fn empty(&self, root: &TokenStream) -> TokenStream {
+        let item = match self {
+            Repeated::Arg => quote!(#root::Arg<'a>),
+            Repeated::Stored(ty) => ty.clone(),
+            Repeated::Tuple(elements) => {
+                let types = elements.iter().map(|e| match e {
+                    Element::Arg(_) => quote!(#root::Arg<'a>),
+                    Element::Stored(ty) => ty.clone(),
+                });
+                quote!((#(#types,)*))
+            }
+        };
+        quote!(::core::iter::Empty<#item>)
+    }
+}
+
+/// A method that sets an optional repeated argument, changing its type parameter.
+pub struct IterMethod {
+    pub ident: Ident,
+    pub param: Ident,
+    pub field: Ident,
+    /// Index into the command's iterator parameters.
+    pub iter: usize,
+    pub doc: String,
 }
 
 /// An enum for a `oneof`.
@@ -73,8 +165,83 @@ pub struct EnumDef {
 /// One enum variant.
 pub struct Variant {
     pub ident: Ident,
-    pub fields: Vec<TokenStream>,
+    pub fields: Vec<Payload>,
+    /// Parameter names for the fields, for builder methods.
+    pub names: Vec<String>,
     pub doc: String,
+}
+
+/// How a value is held inside a generated enum variant.
+#[derive(Clone)]
+pub enum Payload {
+    /// A fixed token: nothing to hold.
+    None,
+    /// One value.
+    Scalar(Scalar),
+    /// A nested `oneof`.
+    Enum { ident: Ident, lifetime: bool },
+    /// A block's valued children.
+    Tuple(Vec<Payload>),
+    /// An optional child (`bool` for an optional token).
+    Optional(Box<Payload>),
+    /// A repeated child.
+    Vec(Box<Payload>),
+}
+
+impl Payload {
+    pub fn has_lifetime(&self) -> bool {
+        match self {
+            Payload::None => false,
+            Payload::Scalar(s) => *s == Scalar::Arg,
+            Payload::Enum { lifetime, .. } => *lifetime,
+            Payload::Tuple(parts) => parts.iter().any(Payload::has_lifetime),
+            Payload::Optional(p) | Payload::Vec(p) => p.has_lifetime(),
+        }
+    }
+
+    /// The Rust type holding this payload.
+    pub fn ty(&self, root: &TokenStream) -> TokenStream {
+        match self {
+            Payload::None => quote!(()),
+            Payload::Scalar(s) => s.stored(root),
+            Payload::Enum {
+                ident,
+                lifetime: true,
+            } => quote!(#ident<'a>),
+            Payload::Enum {
+                ident,
+                lifetime: false,
+            } => quote!(#ident),
+            Payload::Tuple(parts) => {
+                let types = parts.iter().map(|p| p.ty(root));
+                quote!((#(#types,)*))
+            }
+            Payload::Optional(inner) if matches!(**inner, Payload::None) => quote!(bool),
+            Payload::Optional(inner) => {
+                let t = inner.ty(root);
+                quote!(::core::option::Option<#t>)
+            }
+            Payload::Vec(inner) => {
+                let t = inner.ty(root);
+                quote!(::std::vec::Vec<#t>)
+            }
+        }
+    }
+
+    /// A builder-method parameter for this payload: its type and how it becomes the held value.
+    pub fn param(&self, root: &TokenStream, name: &Ident) -> (TokenStream, TokenStream) {
+        match self {
+            Payload::Scalar(s) => s.param(root, name),
+            Payload::Enum { .. } => {
+                let t = self.ty(root);
+                (
+                    quote!(impl ::core::convert::Into<#t>),
+                    quote!(::core::convert::Into::into(#name)),
+                )
+            }
+            other => (other.ty(root), quote!(#name)),
+        }
+    }
 }
 
 /// A builder method.
@@ -98,7 +265,7 @@ pub struct State {
 }
 
 /// Argument kinds that carry one value.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Scalar {
     /// key, string, pattern: anything convertible to `Arg`.
     Arg,
@@ -228,6 +395,7 @@ struct Builder<'s> {
     params: Vec<Param>,
     fields: Vec<Field>,
     iters: Vec<IterParam>,
+    iter_methods: Vec<IterMethod>,
     enums: Vec<EnumDef>,
     methods: Vec<Method>,
     field_names: BTreeSet<String>,
@@ -332,31 +500,14 @@ impl Builder<'_> {
         }
     }
 
-    fn required_multiple(&mut self, arg: &Argument) -> Result<TokenStream, Error> {
+    /// A repeated argument's item: its type (for bounds) and how one item is written
+    /// (as statements over `item`).
+    fn repeated(&mut self, arg: &Argument) -> Result<(Repeated, TokenStream), Error> {
         let root = self.root.clone();
-        // A repeated block of one plain value (CONFIG GET's `parameter`) is a plain
-        // repeated value: `config_get(["maxmemory"])`, not a list of 1-tuples.
-        if let [only] = arg.arguments.as_slice() {
-            if arg.kind == ArgKind::Block
-                && Scalar::of(only.kind).is_some()
-                && only.token.is_none()
-                && !only.optional
-                && !only.multiple
-            {
-                let mut flat = arg.clone();
-                flat.kind = only.kind;
-                flat.arguments.clear();
-                return self.required_multiple(&flat);
-            }
-        }
-        let iter = format_ident!("I{}", camel(&arg.name));
-        let mut elements = Vec::new();
-        let mut bounds = Vec::new();
-        let item_write;
         match arg.kind {
             ArgKind::Block => {
                 let mut pattern = Vec::new();
-                let mut types = Vec::new();
+                let mut elements = Vec::new();
                 let mut writes = TokenStream::new();
                 for child in &arg.arguments {
                     if child.optional || child.multiple {
@@ -370,30 +521,29 @@ impl Builder<'_> {
                         continue;
                     }
                     let scalar = Scalar::of(child.kind).ok_or_else(|| {
-                        self.error(format!("argument `{}`: only plain values are supported inside a multiple block", child.name))
+                        self.error(format!(
+                            "argument `{}`: only plain values are supported inside a multiple block",
+                            child.name
+                        ))
                     })?;
                     let var = format_ident!("{}", snake(&child.name));
                     writes.extend(maybe_token(child));
                     match scalar {
                         Scalar::Arg => {
-                            let el = format_ident!("E{}", camel(&child.name));
-                            bounds.push(quote!(#el: ::core::convert::Into<#root::Arg<'a>>));
-                            types.push(quote!(#el));
-                            elements.push(el.clone());
+                            elements.push(Element::Arg(camel(&child.name)));
                             writes.extend(quote!(#root::Arg::write(&::core::convert::Into::<#root::Arg<'a>>::into(#var), w);));
                         }
                         other => {
-                            types.push(other.stored(&root));
+                            elements.push(Element::Stored(other.stored(&root)));
                             writes.extend(other.write(&root, quote!(#var)));
                         }
                     }
                     pattern.push(var);
                 }
-                bounds.insert(
-                    0,
-                    quote!(#iter: ::core::iter::IntoIterator<Item = (#(#types,)*)>),
-                );
-                item_write = quote!(let (#(#pattern,)*) = item; #writes);
+                Ok((
+                    Repeated::Tuple(elements),
+                    quote!(let (#(#pattern,)*) = item; #writes),
+                ))
             }
             ArgKind::Oneof => {
                 let def = self.oneof_enum(arg)?;
@@ -403,29 +553,70 @@ impl Builder<'_> {
                 } else {
                     quote!()
                 };
-                item_write = self.match_oneof(arg, &def, quote!(item))?;
+                let write = self.match_oneof(arg, &def, quote!(item))?;
                 self.enums.push(def);
-                bounds.push(quote!(#iter: ::core::iter::IntoIterator<Item = #enum_ident #lt>));
+                Ok((Repeated::Stored(quote!(#enum_ident #lt)), write))
             }
             ArgKind::PureToken => {
-                return Err(self.error(format!("argument `{}`: repeated pure token", arg.name)));
+                Err(self.error(format!("argument `{}`: repeated pure token", arg.name)))
             }
-            kind => {
-                let scalar = Scalar::of(kind).expect("scalar kinds");
-                match scalar {
-                    Scalar::Arg => {
-                        bounds.push(quote!(#iter: ::core::iter::IntoIterator));
-                        bounds.push(quote!(<#iter as ::core::iter::IntoIterator>::Item: ::core::convert::Into<#root::Arg<'a>>));
-                        item_write = quote!(#root::Arg::write(&::core::convert::Into::<#root::Arg<'a>>::into(item), w););
-                    }
-                    other => {
-                        let stored = other.stored(&root);
-                        bounds.push(quote!(#iter: ::core::iter::IntoIterator<Item = #stored>));
-                        item_write = other.write(&root, quote!(item));
-                    }
-                }
-            }
+            kind => match Scalar::of(kind).expect("scalar kinds") {
+                Scalar::Arg => Ok((
+                    Repeated::Arg,
+                    quote!(#root::Arg::write(&::core::convert::Into::<#root::Arg<'a>>::into(item), w);),
+                )),
+                other => Ok((
+                    Repeated::Stored(other.stored(&root)),
+                    other.write(&root, quote!(item)),
+                )),
+            },
         }
+    }
+
+    /// A repeated block of one plain value (CONFIG GET's `parameter`) is a plain
+    /// repeated value: `config_get(["maxmemory"])`, not a list of 1-tuples.
+    fn flatten_single(arg: &Argument) -> Option<Argument> {
+        match arg.arguments.as_slice() {
+            [only]
+                if arg.kind == ArgKind::Block
+                    && Scalar::of(only.kind).is_some()
+                    && only.token.is_none()
+                    && !only.optional
+                    && !only.multiple =>
+            {
+                let mut flat = arg.clone();
+                flat.kind = only.kind;
+                flat.arguments.clear();
+                Some(flat)
+            }
+            _ => None,
+        }
+    }
+
+    fn repeat_writes(
+        arg: &Argument,
+        field: &Ident,
+        item_write: TokenStream,
+        items: TokenStream,
+    ) -> TokenStream {
+        let (once, each) = match (&arg.token, arg.multiple_token) {
+            (Some(t), true) => (TokenStream::new(), token_write(t)),
+            (Some(t), false) => (token_write(t), TokenStream::new()),
+            (None, _) => (TokenStream::new(), TokenStream::new()),
+        };
+        let _ = field;
+        quote! {
+            #once
+            for item in #items { #each #item_write }
+        }
+    }
+
+    fn required_multiple(&mut self, arg: &Argument) -> Result<TokenStream, Error> {
+        if let Some(flat) = Self::flatten_single(arg) {
+            return self.required_multiple(&flat);
+        }
+        let iter = format_ident!("I{}", camel(&arg.name));
+        let (repeated, item_write) = self.repeated(arg)?;
         let field = self.field_ident(&arg.name);
         let p = self.add_param(arg, quote!(#iter))?;
         self.fields.push(Field {
@@ -435,82 +626,143 @@ impl Builder<'_> {
         });
         self.iters.push(IterParam {
             ident: iter,
-            elements,
-            bounds,
+            repeated,
+            optional: false,
         });
-        let (once, each) = match (&arg.token, arg.multiple_token) {
-            (Some(t), true) => (TokenStream::new(), token_write(t)),
-            (Some(t), false) => (token_write(t), TokenStream::new()),
-            (None, _) => (TokenStream::new(), TokenStream::new()),
+        Ok(Self::repeat_writes(
+            arg,
+            &field,
+            item_write,
+            quote!(self.#field),
+        ))
+    }
+
+    /// An optional repeated argument: a type parameter that starts as an empty
+    /// iterator and is replaced by the caller's iterator when the method is called.
+    fn optional_multiple(
+        &mut self,
+        arg: &Argument,
+        triggers: &[String],
+    ) -> Result<TokenStream, Error> {
+        if let Some(flat) = Self::flatten_single(arg) {
+            return self.optional_multiple(&flat, triggers);
+        }
+        if !triggers.is_empty() {
+            return Err(self.error(format!(
+                "argument `{}`: a repeated argument inside an optional group",
+                arg.name
+            )));
+        }
+        let iter = format_ident!("I{}", camel(&arg.name));
+        let (repeated, item_write) = self.repeated(arg)?;
+        let field = self.field_ident(&arg.name);
+        self.fields.push(Field {
+            ident: field.clone(),
+            ty: quote!(::core::option::Option<#iter>),
+            init: quote!(::core::option::Option::None),
+        });
+        self.iter_methods.push(IterMethod {
+            ident: ident(&method_name(arg)),
+            param: ident(&param_name(arg)),
+            field: field.clone(),
+            iter: self.iters.len(),
+            doc: format!("Adds `{}`.", syntax(arg).trim_matches(['[', ']'])),
+        });
+        self.iters.push(IterParam {
+            ident: iter,
+            repeated,
+            optional: true,
+        });
+        let writes = Self::repeat_writes(arg, &field, item_write, quote!(items));
+        Ok(quote!(if let ::core::option::Option::Some(items) = self.#field { #writes }))
+    }
+
+    /// How a node's value is held inside an enum variant (see [`Payload`]),
+    /// making the enums of nested `oneof`s on the way. `path` names the enum.
+    fn payload(&mut self, arg: &Argument, path: &str, in_oneof: bool) -> Result<Payload, Error> {
+        let root = self.root.clone();
+        let single = match arg.kind {
+            ArgKind::PureToken => Payload::None,
+            ArgKind::Oneof => {
+                let def = self.enum_def(arg, path)?;
+                let p = Payload::Enum {
+                    ident: def.ident.clone(),
+                    lifetime: def.has_lifetime,
+                };
+                self.enums.push(def);
+                p
+            }
+            ArgKind::Block => {
+                let mut parts = Vec::new();
+                for child in &arg.arguments {
+                    let child_path = format!("{path}{}", camel(&child.name));
+                    let p = self.payload(child, &child_path, false)?;
+                    if !matches!(p, Payload::None) {
+                        parts.push(p);
+                    }
+                }
+                Payload::Tuple(parts)
+            }
+            kind => Payload::Scalar(Scalar::of(kind).expect("scalar kinds")),
         };
-        Ok(quote! {
-            #once
-            for item in self.#field { #each #item_write }
+        let _ = root;
+        let repeated = if arg.multiple {
+            Payload::Vec(Box::new(single))
+        } else {
+            single
+        };
+        // A oneof's members are alternatives: the server's `optional` flag on them means nothing.
+        Ok(if arg.optional && !in_oneof {
+            Payload::Optional(Box::new(repeated))
+        } else {
+            repeated
         })
     }
 
-    /// An enum for a `oneof`, one variant per member.
-    fn oneof_enum(&mut self, arg: &Argument) -> Result<EnumDef, Error> {
-        let root = self.root.clone();
-        let ident = format_ident!("{}{}", self.type_name, camel(&arg.name));
-        let mut variants = Vec::new();
-        let mut has_lifetime = false;
+    /// An enum for a `oneof`, one variant per member; nested `oneof`s get enums of their own.
+    fn enum_def(&mut self, arg: &Argument, path: &str) -> Result<EnumDef, Error> {
+        let ident = format_ident!("{}", path);
+        let mut variants: Vec<Variant> = Vec::new();
         let mut value_members = Vec::new();
         for member in &arg.arguments {
-            let v_ident = format_ident!("{}", camel(&method_name(member)));
-            let mut fields = Vec::new();
-            match member.kind {
-                ArgKind::PureToken => {}
-                ArgKind::Block => {
-                    for child in &member.arguments {
-                        if child.optional || child.multiple {
-                            return Err(self.error(format!(
-                                "argument `{}`: optional or multiple arguments inside a oneof's block are not supported",
-                                child.name
-                            )));
-                        }
-                        match Scalar::of(child.kind) {
-                            Some(s) => {
-                                has_lifetime |= s == Scalar::Arg;
-                                fields.push(s.stored(&root));
-                            }
-                            None if child.kind == ArgKind::PureToken => {}
-                            None => {
-                                return Err(self.error(format!(
-                                    "argument `{}`: nested oneof/block in a oneof's block",
-                                    child.name
-                                )));
-                            }
-                        }
-                    }
-                }
-                ArgKind::Oneof => {
-                    return Err(self.error(format!(
-                        "argument `{}`: a oneof directly inside a oneof",
-                        member.name
-                    )));
-                }
-                kind => {
-                    let s = Scalar::of(kind).expect("scalar kinds");
-                    has_lifetime |= s == Scalar::Arg;
-                    fields.push(s.stored(&root));
-                    if !member.multiple {
-                        value_members.push((v_ident.clone(), s));
-                    }
+            let mut name = camel(&method_name(member));
+            let mut n = 2;
+            while variants.iter().any(|v| v.ident == name) {
+                name = format!("{}{n}", camel(&method_name(member)));
+                n += 1;
+            }
+            let v_ident = format_ident!("{}", name);
+            let payload = self.payload(member, &format!("{path}{name}"), true)?;
+            let fields = match payload {
+                Payload::None => Vec::new(),
+                Payload::Tuple(parts) => parts,
+                other => vec![other],
+            };
+            if let [Payload::Scalar(s)] = fields.as_slice() {
+                if member.kind != ArgKind::Block {
+                    value_members.push((v_ident.clone(), *s));
                 }
             }
-            if member.multiple {
-                return Err(self.error(format!(
-                    "argument `{}`: multiple member of a oneof",
-                    member.name
-                )));
-            }
+            let names: Vec<String> = match member.kind {
+                ArgKind::Block => member
+                    .arguments
+                    .iter()
+                    .filter(|c| !(c.kind == ArgKind::PureToken && !c.optional && !c.multiple))
+                    .map(param_name)
+                    .collect(),
+                _ => vec![param_name(member)],
+            };
             variants.push(Variant {
                 ident: v_ident,
                 fields,
+                names,
                 doc: format!("`{}`", syntax(member)),
             });
         }
+        let has_lifetime = variants
+            .iter()
+            .flat_map(|v| &v.fields)
+            .any(Payload::has_lifetime);
         let from_value = if value_members.len() == 1 {
             value_members.pop()
         } else {
@@ -525,6 +777,131 @@ impl Builder<'_> {
         })
     }
 
+    /// An enum for a `oneof` of this command, named after the command and the argument.
+    fn oneof_enum(&mut self, arg: &Argument) -> Result<EnumDef, Error> {
+        let path = format!("{}{}", self.type_name, camel(&arg.name));
+        self.enum_def(arg, &path)
+    }
+
+    /// Statements writing `value`, held as `payload`, for `arg` (its token included).
+    fn write_payload(
+        &self,
+        arg: &Argument,
+        payload: &Payload,
+        value: TokenStream,
+        depth: usize,
+    ) -> TokenStream {
+        let root = &self.root;
+        let token = maybe_token(arg);
+        match payload {
+            Payload::Optional(inner) => {
+                if matches!(**inner, Payload::None) {
+                    quote!(if #value { #token })
+                } else {
+                    let v = format_ident!("o{}", depth);
+                    let write = self.write_payload(arg, inner, quote!(#v), depth + 1);
+                    quote!(if let ::core::option::Option::Some(#v) = #value { #write })
+                }
+            }
+            Payload::Vec(inner) => {
+                let v = format_ident!("e{}", depth);
+                let (once, each) = if arg.multiple_token {
+                    (quote!(), token)
+                } else {
+                    (token, quote!())
+                };
+                let mut single = arg.clone();
+                single.token = None;
+                let write = self.write_payload(&single, inner, quote!(#v), depth + 1);
+                quote!(#once for #v in #value { #each #write })
+            }
+            Payload::None => token,
+            Payload::Scalar(s) => {
+                let write = s.write(root, value);
+                quote!(#token #write)
+            }
+            Payload::Enum {
+                ident: enum_ident, ..
+            } => {
+                let def = self
+                    .enums
+                    .iter()
+                    .find(|e| &e.ident == enum_ident)
+                    .expect("enum made with its payload");
+                self.write_enum(arg, def, value, depth)
+            }
+            Payload::Tuple(parts) => {
+                let vars: Vec<Ident> = (0..parts.len())
+                    .map(|i| format_ident!("t{}_{}", depth, i))
+                    .collect();
+                let body = self.write_fields(arg, parts, &vars, depth + 1);
+                quote!(let (#(#vars,)*) = #value; #body)
+            }
+        }
+    }
+
+    /// Statements writing a value of the enum `def` made for `arg`.
+    fn write_enum(
+        &self,
+        arg: &Argument,
+        def: &EnumDef,
+        value: TokenStream,
+        depth: usize,
+    ) -> TokenStream {
+        let enum_ident = &def.ident;
+        let token = maybe_token(arg);
+        let arms = arg
+            .arguments
+            .iter()
+            .zip(&def.variants)
+            .map(|(member, variant)| {
+                let v = &variant.ident;
+                let vars: Vec<Ident> = (0..variant.fields.len())
+                    .map(|i| format_ident!("f{}_{}", depth, i))
+                    .collect();
+                let body = self.write_fields(member, &variant.fields, &vars, depth + 1);
+                if vars.is_empty() {
+                    quote!(#enum_ident::#v => { #body })
+                } else {
+                    quote!(#enum_ident::#v(#(#vars),*) => { #body })
+                }
+            });
+        quote!(#token match #value { #(#arms)* })
+    }
+
+    /// Statements writing a member held as separate fields `vars` (an enum variant's):
+    /// a block's children in order, or the member itself.
+    fn write_fields(
+        &self,
+        member: &Argument,
+        fields: &[Payload],
+        vars: &[Ident],
+        depth: usize,
+    ) -> TokenStream {
+        if member.kind != ArgKind::Block || member.multiple {
+            return match (fields, vars) {
+                ([], _) => maybe_token(member),
+                ([p], [v]) => {
+                    let mut m = member.clone();
+                    m.optional = false;
+                    self.write_payload(&m, p, quote!(#v), depth)
+                }
+                _ => unreachable!("a non-block member has at most one field"),
+            };
+        }
+        let mut out = maybe_token(member);
+        let mut next = fields.iter().zip(vars);
+        for child in &member.arguments {
+            if child.kind == ArgKind::PureToken && !child.optional && !child.multiple {
+                out.extend(maybe_token(child));
+                continue;
+            }
+            let (p, v) = next.next().expect("one field per valued child");
+            out.extend(self.write_payload(child, p, quote!(#v), depth));
+        }
+        out
+    }
+
     /// Statements writing a oneof value held in `value`.
     fn match_oneof(
         &self,
@@ -532,37 +909,7 @@ impl Builder<'_> {
         def: &EnumDef,
         value: TokenStream,
     ) -> Result<TokenStream, Error> {
-        let root = &self.root;
-        let enum_ident = &def.ident;
-        let mut arms = Vec::new();
-        for (member, variant) in arg.arguments.iter().zip(&def.variants) {
-            let v = &variant.ident;
-            let token = maybe_token(member);
-            let arm = match member.kind {
-                ArgKind::PureToken => quote!(#enum_ident::#v => { #token }),
-                ArgKind::Block => {
-                    let mut vars = Vec::new();
-                    let mut writes = TokenStream::new();
-                    for child in &member.arguments {
-                        writes.extend(maybe_token(child));
-                        if let Some(s) = Scalar::of(child.kind) {
-                            let var = format_ident!("{}", snake(&child.name));
-                            writes.extend(s.write(root, quote!(#var)));
-                            vars.push(var);
-                        }
-                    }
-                    quote!(#enum_ident::#v(#(#vars),*) => { #token #writes })
-                }
-                kind => {
-                    let s = Scalar::of(kind).expect("scalar kinds");
-                    let write = s.write(root, quote!(x));
-                    quote!(#enum_ident::#v(x) => { #token #write })
-                }
-            };
-            arms.push(arm);
-        }
-        let token = maybe_token(arg);
-        Ok(quote!(#token match #value { #(#arms)* }))
+        Ok(self.write_enum(arg, def, value, 0))
     }
 
     /// An optional argument: a field, builder methods, and a guarded write.
@@ -570,10 +917,24 @@ impl Builder<'_> {
     fn optional(&mut self, arg: &Argument, triggers: &[String]) -> Result<TokenStream, Error> {
         let root = self.root.clone();
         if arg.multiple {
-            return Err(self.error(format!(
-                "argument `{}`: optional multiple arguments are not supported yet",
-                arg.name
-            )));
+            return self.optional_multiple(arg, triggers);
+        }
+        // `[ID client-id [client-id ...]]`: a token before one repeated value is an
+        // optional repeated value with that token.
+        if let [only] = arg.arguments.as_slice() {
+            if arg.kind == ArgKind::Block
+                && only.multiple
+                && !only.optional
+                && only.token.is_none()
+                && Scalar::of(only.kind).is_some()
+            {
+                let mut flat = only.clone();
+                flat.name = arg.name.clone();
+                flat.token = arg.token.clone();
+                flat.x_name = arg.x_name.clone().or_else(|| only.x_name.clone());
+                flat.optional = true;
+                return self.optional_multiple(&flat, triggers);
+            }
         }
         let mut own_triggers = triggers.to_vec();
         own_triggers.push(arg.name.clone());
@@ -607,17 +968,11 @@ impl Builder<'_> {
                     let v = &variant.ident;
                     let mut params = Vec::new();
                     let mut values = Vec::new();
-                    let members: Vec<&Argument> = match member.kind {
-                        ArgKind::Block => member.arguments.iter().collect(),
-                        _ => vec![member],
-                    };
-                    for m in members {
-                        if let Some(s) = Scalar::of(m.kind) {
-                            let p = ident(&param_name(m));
-                            let (ty, init) = s.param(&root, &p);
-                            params.push((p, ty));
-                            values.push(init);
-                        }
+                    for (payload, name) in variant.fields.iter().zip(&variant.names) {
+                        let p = ident(&snake(name));
+                        let (ty, init) = payload.param(&root, &p);
+                        params.push((p, ty));
+                        values.push(init);
                     }
                     let value = if values.is_empty() {
                         quote!(#enum_ident::#v)
@@ -858,6 +1213,7 @@ impl CommandModel {
             params: Vec::new(),
             fields: Vec::new(),
             iters: Vec::new(),
+            iter_methods: Vec::new(),
             enums: Vec::new(),
             methods: Vec::new(),
             field_names: ["__target", "__shape"]
@@ -877,6 +1233,19 @@ impl CommandModel {
             });
         }
 
+        let mut method_names = BTreeSet::new();
+        for name in b
+            .methods
+            .iter()
+            .map(|m| &m.ident)
+            .chain(b.iter_methods.iter().map(|m| &m.ident))
+        {
+            if !method_names.insert(name.to_string()) {
+                return Err(b.error(format!(
+                    "two builder methods named `{name}`: add x_name to one of the arguments"
+                )));
+            }
+        }
         let base = spec
             .x_reply
             .as_deref()
@@ -924,6 +1293,7 @@ impl CommandModel {
             params: b.params,
             fields: b.fields,
             iters: b.iters,
+            iter_methods: b.iter_methods,
             enums: b.enums,
             methods: b.methods,
             encode,

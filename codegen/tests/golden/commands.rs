@@ -359,12 +359,18 @@ impl<'a, S, IKeyValue, T> Mset<'a, S, IKeyValue, T> {
         }
     }
 }
-impl<'a, S: crate::shape::Shape, IKeyValue, EKey, EValue, T> crate::Command
-for Mset<'a, S, IKeyValue, T>
+impl<
+    'a,
+    S: crate::shape::Shape,
+    IKeyValue,
+    IKeyValueKey,
+    IKeyValueValue,
+    T,
+> crate::Command for Mset<'a, S, IKeyValue, T>
 where
-    IKeyValue: ::core::iter::IntoIterator<Item = (EKey, EValue)>,
-    EKey: ::core::convert::Into<crate::Arg<'a>>,
-    EValue: ::core::convert::Into<crate::Arg<'a>>,
+    IKeyValue: ::core::iter::IntoIterator<Item = (IKeyValueKey, IKeyValueValue)>,
+    IKeyValueKey: ::core::convert::Into<crate::Arg<'a>>,
+    IKeyValueValue: ::core::convert::Into<crate::Arg<'a>>,
 {
     type Shape = S;
     const META: &'static crate::CommandMeta = &crate::CommandMeta {
@@ -383,12 +389,18 @@ where
         }
     }
 }
-impl<'c, 'a, S: crate::shape::Shape, IKeyValue, EKey, EValue> ::core::future::IntoFuture
-for Mset<'a, S, IKeyValue, &'c crate::Client>
+impl<
+    'c,
+    'a,
+    S: crate::shape::Shape,
+    IKeyValue,
+    IKeyValueKey,
+    IKeyValueValue,
+> ::core::future::IntoFuture for Mset<'a, S, IKeyValue, &'c crate::Client>
 where
-    IKeyValue: ::core::iter::IntoIterator<Item = (EKey, EValue)>,
-    EKey: ::core::convert::Into<crate::Arg<'a>>,
-    EValue: ::core::convert::Into<crate::Arg<'a>>,
+    IKeyValue: ::core::iter::IntoIterator<Item = (IKeyValueKey, IKeyValueValue)>,
+    IKeyValueKey: ::core::convert::Into<crate::Arg<'a>>,
+    IKeyValueValue: ::core::convert::Into<crate::Arg<'a>>,
 {
     type Output = crate::Result<<S as crate::shape::Shape>::Output>;
     type IntoFuture = crate::Response<S>;
@@ -404,13 +416,13 @@ where
 /// Reply: `()`.
 ///
 /// [Redis documentation](https://redis.io/commands/mset/)
-pub fn mset<'a, IKeyValue, EKey, EValue>(
+pub fn mset<'a, IKeyValue, IKeyValueKey, IKeyValueValue>(
     key_value: IKeyValue,
 ) -> Mset<'a, crate::shape::Okay, IKeyValue>
 where
-    IKeyValue: ::core::iter::IntoIterator<Item = (EKey, EValue)>,
-    EKey: ::core::convert::Into<crate::Arg<'a>>,
-    EValue: ::core::convert::Into<crate::Arg<'a>>,
+    IKeyValue: ::core::iter::IntoIterator<Item = (IKeyValueKey, IKeyValueValue)>,
+    IKeyValueKey: ::core::convert::Into<crate::Arg<'a>>,
+    IKeyValueValue: ::core::convert::Into<crate::Arg<'a>>,
 {
     Mset {
         __target: (),
@@ -609,21 +621,21 @@ impl<'a, S: crate::shape::Shape, T> crate::Command for Set<'a, S, T> {
         }
         if let ::core::option::Option::Some(v) = self.expiration {
             match v {
-                SetExpiration::Ex(x) => {
+                SetExpiration::Ex(f0_0) => {
                     w.arg(b"EX");
-                    w.int(x);
+                    w.int(f0_0);
                 }
-                SetExpiration::Px(x) => {
+                SetExpiration::Px(f0_0) => {
                     w.arg(b"PX");
-                    w.int(x);
+                    w.int(f0_0);
                 }
-                SetExpiration::Exat(x) => {
+                SetExpiration::Exat(f0_0) => {
                     w.arg(b"EXAT");
-                    w.int(x);
+                    w.int(f0_0);
                 }
-                SetExpiration::Pxat(x) => {
+                SetExpiration::Pxat(f0_0) => {
                     w.arg(b"PXAT");
-                    w.int(x);
+                    w.int(f0_0);
                 }
                 SetExpiration::Keepttl => {
                     w.arg(b"KEEPTTL");
@@ -800,12 +812,18 @@ impl<
         this
     }
 }
-impl<'a, S: crate::shape::Shape, IFieldValue, EField, EValue, T> crate::Command
-for Xadd<'a, S, IFieldValue, T>
+impl<
+    'a,
+    S: crate::shape::Shape,
+    IFieldValue,
+    IFieldValueField,
+    IFieldValueValue,
+    T,
+> crate::Command for Xadd<'a, S, IFieldValue, T>
 where
-    IFieldValue: ::core::iter::IntoIterator<Item = (EField, EValue)>,
-    EField: ::core::convert::Into<crate::Arg<'a>>,
-    EValue: ::core::convert::Into<crate::Arg<'a>>,
+    IFieldValue: ::core::iter::IntoIterator<Item = (IFieldValueField, IFieldValueValue)>,
+    IFieldValueField: ::core::convert::Into<crate::Arg<'a>>,
+    IFieldValueValue: ::core::convert::Into<crate::Arg<'a>>,
 {
     type Shape = S;
     const META: &'static crate::CommandMeta = &crate::CommandMeta {
@@ -852,8 +870,8 @@ where
             XaddIdOrAuto::AutoId => {
                 w.arg(b"*");
             }
-            XaddIdOrAuto::Id(x) => {
-                crate::Arg::write(&x, w);
+            XaddIdOrAuto::Id(f0_0) => {
+                crate::Arg::write(&f0_0, w);
             }
         }
         for item in self.field_value {
@@ -868,13 +886,13 @@ impl<
     'a,
     S: crate::shape::Shape,
     IFieldValue,
-    EField,
-    EValue,
+    IFieldValueField,
+    IFieldValueValue,
 > ::core::future::IntoFuture for Xadd<'a, S, IFieldValue, &'c crate::Client>
 where
-    IFieldValue: ::core::iter::IntoIterator<Item = (EField, EValue)>,
-    EField: ::core::convert::Into<crate::Arg<'a>>,
-    EValue: ::core::convert::Into<crate::Arg<'a>>,
+    IFieldValue: ::core::iter::IntoIterator<Item = (IFieldValueField, IFieldValueValue)>,
+    IFieldValueField: ::core::convert::Into<crate::Arg<'a>>,
+    IFieldValueValue: ::core::convert::Into<crate::Arg<'a>>,
 {
     type Output = crate::Result<<S as crate::shape::Shape>::Output>;
     type IntoFuture = crate::Response<S>;
@@ -892,15 +910,15 @@ where
 /// Options: `.nomkstream()`, `.maxlen()`, `.minid()`, `.equal()`, `.approximately()`, `.limit()`.
 ///
 /// [Redis documentation](https://redis.io/commands/xadd/)
-pub fn xadd<'a, IFieldValue, EField, EValue>(
+pub fn xadd<'a, IFieldValue, IFieldValueField, IFieldValueValue>(
     key: impl ::core::convert::Into<crate::Arg<'a>>,
     id_or_auto: impl ::core::convert::Into<XaddIdOrAuto<'a>>,
     field_value: IFieldValue,
 ) -> Xadd<'a, crate::shape::Text, IFieldValue>
 where
-    IFieldValue: ::core::iter::IntoIterator<Item = (EField, EValue)>,
-    EField: ::core::convert::Into<crate::Arg<'a>>,
-    EValue: ::core::convert::Into<crate::Arg<'a>>,
+    IFieldValue: ::core::iter::IntoIterator<Item = (IFieldValueField, IFieldValueValue)>,
+    IFieldValueField: ::core::convert::Into<crate::Arg<'a>>,
+    IFieldValueValue: ::core::convert::Into<crate::Arg<'a>>,
 {
     Xadd {
         __target: (),
@@ -1032,11 +1050,11 @@ impl<
         this
     }
 }
-impl<'a, S: crate::shape::Shape, IScoreMember, EMember, T> crate::Command
+impl<'a, S: crate::shape::Shape, IScoreMember, IScoreMemberMember, T> crate::Command
 for Zadd<'a, S, IScoreMember, T>
 where
-    IScoreMember: ::core::iter::IntoIterator<Item = (f64, EMember)>,
-    EMember: ::core::convert::Into<crate::Arg<'a>>,
+    IScoreMember: ::core::iter::IntoIterator<Item = (f64, IScoreMemberMember)>,
+    IScoreMemberMember: ::core::convert::Into<crate::Arg<'a>>,
 {
     type Shape = S;
     const META: &'static crate::CommandMeta = &crate::CommandMeta {
@@ -1083,11 +1101,16 @@ where
         }
     }
 }
-impl<'c, 'a, S: crate::shape::Shape, IScoreMember, EMember> ::core::future::IntoFuture
-for Zadd<'a, S, IScoreMember, &'c crate::Client>
+impl<
+    'c,
+    'a,
+    S: crate::shape::Shape,
+    IScoreMember,
+    IScoreMemberMember,
+> ::core::future::IntoFuture for Zadd<'a, S, IScoreMember, &'c crate::Client>
 where
-    IScoreMember: ::core::iter::IntoIterator<Item = (f64, EMember)>,
-    EMember: ::core::convert::Into<crate::Arg<'a>>,
+    IScoreMember: ::core::iter::IntoIterator<Item = (f64, IScoreMemberMember)>,
+    IScoreMemberMember: ::core::convert::Into<crate::Arg<'a>>,
 {
     type Output = crate::Result<<S as crate::shape::Shape>::Output>;
     type IntoFuture = crate::Response<S>;
@@ -1105,13 +1128,13 @@ where
 /// Options: `.nx()`, `.xx()`, `.gt()`, `.lt()`, `.ch()`, `.incr()`.
 ///
 /// [Redis documentation](https://redis.io/commands/zadd/)
-pub fn zadd<'a, IScoreMember, EMember>(
+pub fn zadd<'a, IScoreMember, IScoreMemberMember>(
     key: impl ::core::convert::Into<crate::Arg<'a>>,
     score_member: IScoreMember,
 ) -> Zadd<'a, crate::shape::Int, IScoreMember>
 where
-    IScoreMember: ::core::iter::IntoIterator<Item = (f64, EMember)>,
-    EMember: ::core::convert::Into<crate::Arg<'a>>,
+    IScoreMember: ::core::iter::IntoIterator<Item = (f64, IScoreMemberMember)>,
+    IScoreMemberMember: ::core::convert::Into<crate::Arg<'a>>,
 {
     Zadd {
         __target: (),
@@ -1379,14 +1402,14 @@ impl crate::Client {
     /// Reply: `()`.
     ///
     /// [Redis documentation](https://redis.io/commands/mset/)
-    pub fn mset<'a, IKeyValue, EKey, EValue>(
+    pub fn mset<'a, IKeyValue, IKeyValueKey, IKeyValueValue>(
         &self,
         key_value: IKeyValue,
     ) -> Mset<'a, crate::shape::Okay, IKeyValue, &Self>
     where
-        IKeyValue: ::core::iter::IntoIterator<Item = (EKey, EValue)>,
-        EKey: ::core::convert::Into<crate::Arg<'a>>,
-        EValue: ::core::convert::Into<crate::Arg<'a>>,
+        IKeyValue: ::core::iter::IntoIterator<Item = (IKeyValueKey, IKeyValueValue)>,
+        IKeyValueKey: ::core::convert::Into<crate::Arg<'a>>,
+        IKeyValueValue: ::core::convert::Into<crate::Arg<'a>>,
     {
         mset(key_value).__retarget(self)
     }
@@ -1415,16 +1438,18 @@ impl crate::Client {
     /// Options: `.nomkstream()`, `.maxlen()`, `.minid()`, `.equal()`, `.approximately()`, `.limit()`.
     ///
     /// [Redis documentation](https://redis.io/commands/xadd/)
-    pub fn xadd<'a, IFieldValue, EField, EValue>(
+    pub fn xadd<'a, IFieldValue, IFieldValueField, IFieldValueValue>(
         &self,
         key: impl ::core::convert::Into<crate::Arg<'a>>,
         id_or_auto: impl ::core::convert::Into<XaddIdOrAuto<'a>>,
         field_value: IFieldValue,
     ) -> Xadd<'a, crate::shape::Text, IFieldValue, &Self>
     where
-        IFieldValue: ::core::iter::IntoIterator<Item = (EField, EValue)>,
-        EField: ::core::convert::Into<crate::Arg<'a>>,
-        EValue: ::core::convert::Into<crate::Arg<'a>>,
+        IFieldValue: ::core::iter::IntoIterator<
+            Item = (IFieldValueField, IFieldValueValue),
+        >,
+        IFieldValueField: ::core::convert::Into<crate::Arg<'a>>,
+        IFieldValueValue: ::core::convert::Into<crate::Arg<'a>>,
     {
         xadd(key, id_or_auto, field_value).__retarget(self)
     }
@@ -1437,14 +1462,14 @@ impl crate::Client {
     /// Options: `.nx()`, `.xx()`, `.gt()`, `.lt()`, `.ch()`, `.incr()`.
     ///
     /// [Redis documentation](https://redis.io/commands/zadd/)
-    pub fn zadd<'a, IScoreMember, EMember>(
+    pub fn zadd<'a, IScoreMember, IScoreMemberMember>(
         &self,
         key: impl ::core::convert::Into<crate::Arg<'a>>,
         score_member: IScoreMember,
     ) -> Zadd<'a, crate::shape::Int, IScoreMember, &Self>
     where
-        IScoreMember: ::core::iter::IntoIterator<Item = (f64, EMember)>,
-        EMember: ::core::convert::Into<crate::Arg<'a>>,
+        IScoreMember: ::core::iter::IntoIterator<Item = (f64, IScoreMemberMember)>,
+        IScoreMemberMember: ::core::convert::Into<crate::Arg<'a>>,
     {
         zadd(key, score_member).__retarget(self)
     }
