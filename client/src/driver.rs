@@ -33,6 +33,7 @@ pub(crate) struct Driver<R, W> {
     scanner: FrameScanner,
     in_flight: VecDeque<Slot>,
     released: bool,
+    deferred: bool,
 }
 
 impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> Driver<R, W> {
@@ -46,6 +47,7 @@ impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> Driver<R, W> {
             scanner: FrameScanner::new(Limits::default()),
             in_flight: VecDeque::new(),
             released: false,
+            deferred: false,
         }
     }
 
@@ -91,15 +93,75 @@ impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> Driver<R, W> {
     }
 }
 
+impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> Driver<R, W> {
+    /// Reads until the socket has nothing more, handing out every complete frame.
+    /// `Ok` means the read side is registered for wake-up.
+    fn read_side(&mut self, cx: &mut Context<'_>) -> Result<(), Error> {
+        loop {
+            if self.read_buf.capacity() - self.read_buf.len() < READ_CHUNK / 4 {
+                self.read_buf.reserve(READ_CHUNK);
+            }
+            match tokio_util::io::poll_read_buf(Pin::new(&mut self.reader), cx, &mut self.read_buf)
+            {
+                Poll::Ready(Ok(0)) => {
+                    return Err(Error::new(
+                        ErrorKind::Io,
+                        Outcome::Unknown,
+                        "the server closed the connection",
+                    ));
+                }
+                Poll::Ready(Ok(_)) => self.dispatch_frames()?,
+                Poll::Ready(Err(e)) => return Err(Error::io(Outcome::Unknown, e)),
+                Poll::Pending => return Ok(()),
+            }
+        }
+    }
+
+    /// Writes what was taken. `Ok(true)` means everything is written (and flushed).
+    fn write_side(&mut self, cx: &mut Context<'_>) -> Result<bool, Error> {
+        while !self.write_buf.is_empty() {
+            match Pin::new(&mut self.writer).poll_write(cx, &self.write_buf) {
+                Poll::Ready(Ok(0)) => {
+                    return Err(Error::new(
+                        ErrorKind::Io,
+                        Outcome::Unknown,
+                        "the socket accepted no bytes",
+                    ));
+                }
+                Poll::Ready(Ok(n)) => self.write_buf.advance(n),
+                Poll::Ready(Err(e)) => return Err(Error::io(Outcome::Unknown, e)),
+                Poll::Pending => return Ok(false),
+            }
+        }
+        match Pin::new(&mut self.writer).poll_flush(cx) {
+            Poll::Ready(Ok(())) => Ok(true),
+            Poll::Ready(Err(e)) => Err(Error::io(Outcome::Unknown, e)),
+            Poll::Pending => Ok(false),
+        }
+    }
+}
+
 impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> Future for Driver<R, W> {
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.get_mut();
         for _ in 0..ROUNDS_BEFORE_YIELD {
-            // Take what callers queued, unless the last batch is still being written.
+            if let Err(e) = this.read_side(cx) {
+                this.fail(e);
+                return Poll::Ready(());
+            }
             let mut queue_registered = this.released;
             if this.write_buf.is_empty() && !this.released {
+                // While replies are outstanding the server is busy anyway: give the
+                // callers this wake-up reached one scheduler turn to queue more, so
+                // one write carries them all. An idle connection sends at once.
+                if !this.deferred && !this.in_flight.is_empty() {
+                    this.deferred = true;
+                    cx.waker().wake_by_ref();
+                    return Poll::Pending;
+                }
+                this.deferred = false;
                 match this
                     .queue
                     .take(cx, &mut this.write_buf, &mut this.in_flight)
@@ -112,73 +174,20 @@ impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> Future for Driver<R, W> {
                     }
                 }
             }
-
-            let mut write_pending = false;
-            while !this.write_buf.is_empty() {
-                match Pin::new(&mut this.writer).poll_write(cx, &this.write_buf) {
-                    Poll::Ready(Ok(0)) => {
-                        this.fail(Error::new(
-                            ErrorKind::Io,
-                            Outcome::Unknown,
-                            "the socket accepted no bytes",
-                        ));
-                        return Poll::Ready(());
-                    }
-                    Poll::Ready(Ok(n)) => this.write_buf.advance(n),
-                    Poll::Ready(Err(e)) => {
-                        this.fail(Error::io(Outcome::Unknown, e));
-                        return Poll::Ready(());
-                    }
-                    Poll::Pending => {
-                        write_pending = true;
-                        break;
-                    }
-                }
-            }
-            if !write_pending {
-                if let Poll::Ready(Err(e)) = Pin::new(&mut this.writer).poll_flush(cx) {
-                    this.fail(Error::io(Outcome::Unknown, e));
+            let written = match this.write_side(cx) {
+                Ok(written) => written,
+                Err(e) => {
+                    this.fail(e);
                     return Poll::Ready(());
                 }
-            }
-
-            loop {
-                if this.read_buf.capacity() - this.read_buf.len() < READ_CHUNK / 4 {
-                    this.read_buf.reserve(READ_CHUNK);
-                }
-                match tokio_util::io::poll_read_buf(
-                    Pin::new(&mut this.reader),
-                    cx,
-                    &mut this.read_buf,
-                ) {
-                    Poll::Ready(Ok(0)) => {
-                        this.fail(Error::new(
-                            ErrorKind::Io,
-                            Outcome::Unknown,
-                            "the server closed the connection",
-                        ));
-                        return Poll::Ready(());
-                    }
-                    Poll::Ready(Ok(_)) => {
-                        if let Err(e) = this.dispatch_frames() {
-                            this.fail(e);
-                            return Poll::Ready(());
-                        }
-                    }
-                    Poll::Ready(Err(e)) => {
-                        this.fail(Error::io(Outcome::Unknown, e));
-                        return Poll::Ready(());
-                    }
-                    Poll::Pending => break,
-                }
-            }
-
+            };
             if this.released && this.write_buf.is_empty() && this.in_flight.is_empty() {
                 return Poll::Ready(());
             }
-            // Everything is registered for wake-up unless the write buffer emptied without
-            // the queue being asked: then more may be queued already, so go round again.
-            if !this.write_buf.is_empty() || queue_registered {
+            // Everything is registered for wake-up (reads always; the write side when
+            // it is blocked; the queue when it was found empty) unless a batch was
+            // just written: then go round again to read its replies and take more.
+            if !written || queue_registered {
                 return Poll::Pending;
             }
         }
