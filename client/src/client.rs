@@ -14,7 +14,7 @@ use crate::command::Command;
 use crate::config::{Addr, Config};
 use crate::connection::{self, Connected, Resp, error_text};
 use crate::driver::Driver;
-use crate::error::{Error, Outcome, Result};
+use crate::error::{Error, ErrorKind, Outcome, Result};
 use crate::queue::Queue;
 use crate::resp::{ArgWriter, Reader};
 use crate::shape::Shape;
@@ -124,9 +124,15 @@ impl Client {
             Ok(()) => State::Waiting(rx),
             Err((error, _)) => State::Failed(Some(error)),
         };
+        let deadline = self
+            .inner
+            .config
+            .get_response_timeout()
+            .map(|t| Box::pin(tokio::time::sleep(t)));
         Response {
             state,
             name,
+            deadline,
             shape: PhantomData,
         }
     }
@@ -170,6 +176,8 @@ enum State {
 pub struct Response<S> {
     state: State,
     name: Cow<'static, str>,
+    /// Set only when the client has a response timeout.
+    deadline: Option<Pin<Box<tokio::time::Sleep>>>,
     shape: PhantomData<fn() -> S>,
 }
 
@@ -203,7 +211,22 @@ impl<S: Shape> Future for Response<S> {
                 Poll::Ready(Err(e.with_command(std::mem::take(&mut this.name))))
             }
             State::Waiting(rx) => match Pin::new(rx).poll(cx) {
-                Poll::Pending => Poll::Pending,
+                Poll::Pending => {
+                    let expired = this
+                        .deadline
+                        .as_mut()
+                        .is_some_and(|d| d.as_mut().poll(cx).is_ready());
+                    if !expired {
+                        return Poll::Pending;
+                    }
+                    this.state = State::Failed(None);
+                    Poll::Ready(Err(Error::new(
+                        ErrorKind::Timeout,
+                        Outcome::Unknown,
+                        "no reply within the response timeout",
+                    )
+                    .with_command(std::mem::take(&mut this.name))))
+                }
                 Poll::Ready(Ok(Ok(frame))) => {
                     Poll::Ready(decode_frame::<S>(&frame, std::mem::take(&mut this.name)))
                 }

@@ -209,6 +209,11 @@ impl Config {
         self.client_name.as_deref()
     }
 
+    /// How long a command may wait for its reply, if bounded.
+    pub fn get_response_timeout(&self) -> Option<Duration> {
+        self.response_timeout
+    }
+
     /// How long connecting (including the handshake) may take.
     pub fn get_connect_timeout(&self) -> Duration {
         self.connect_timeout
@@ -249,6 +254,15 @@ impl Config {
     /// Bounds connecting, including the handshake.
     pub fn connect_timeout(mut self, timeout: Duration) -> Config {
         self.connect_timeout = timeout;
+        self
+    }
+
+    /// Bounds how long each command waits for its reply. A command that times
+    /// out fails with [`ErrorKind::Timeout`](crate::ErrorKind::Timeout) and
+    /// [`Outcome::Unknown`](crate::Outcome::Unknown) (it may still run); its
+    /// reply, when it comes, is read and discarded. Unbounded by default.
+    pub fn response_timeout(mut self, timeout: Duration) -> Config {
+        self.response_timeout = Some(timeout);
         self
     }
 }

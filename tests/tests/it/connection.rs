@@ -233,3 +233,47 @@ async fn a_lost_connection_fails_in_flight_and_new_commands_distinctly() {
         assert_eq!(e.outcome(), Outcome::NotSent, "{e}");
     }
 }
+
+#[tokio::test]
+async fn a_response_timeout_fails_the_slow_command_and_keeps_the_connection_in_step() {
+    for protocol in PROTOCOLS {
+        let url = format!("{}?timeout=100ms", shared().url());
+        let client = Client::connect_with(with_protocol(&url, protocol))
+            .await
+            .unwrap();
+        let key = unique_key("never-pushed");
+        // BLPOP waits 1 s on the server; the client gives up after 100 ms.
+        let e = client
+            .send(redtyped::Raw::<()>::new("BLPOP").arg(&key).arg("1"))
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Timeout, "{protocol:?}: {e}");
+        assert_eq!(e.outcome(), Outcome::Unknown);
+        assert_eq!(e.command(), Some("BLPOP"));
+        // The late reply is discarded, never handed to a later caller: every ECHO
+        // either times out (while the BLPOP still holds the connection) or gets its own nonce.
+        let mut attempt = 0;
+        redtyped_tests::wait_until_async(
+            std::time::Duration::from_secs(5),
+            "an ECHO to get its own reply",
+            || {
+                attempt += 1;
+                let client = client.clone();
+                let nonce = unique_key(&format!("after-timeout-{attempt}"));
+                async move {
+                    match client.echo::<String>(&nonce).await {
+                        Ok(echoed) => {
+                            assert_eq!(echoed, nonce, "a reply shifted after a timeout");
+                            true
+                        }
+                        Err(e) => {
+                            assert!(e.is_timeout(), "{e}");
+                            false
+                        }
+                    }
+                }
+            },
+        )
+        .await;
+    }
+}
