@@ -44,6 +44,7 @@ mod driver;
 mod error;
 mod queue;
 mod raw;
+pub mod record;
 pub mod resp;
 pub mod shape;
 mod value;
@@ -60,6 +61,7 @@ pub mod cmd {
 
 pub use arg::Arg;
 pub use client::{Client, Response};
+pub use cmd::reply;
 pub use command::{Command, CommandFlags, CommandMeta};
 pub use config::{Addr, Config, DEFAULT_PORT, Protocol};
 pub use connection::Resp;

@@ -270,6 +270,47 @@ impl<M: FromMap> Shape for UserMap<M> {
     }
 }
 
+/// A named record (`redtyped::reply::*`).
+pub struct Record<R>(PhantomData<fn() -> R>);
+
+impl<R: crate::record::FromRecord> Shape for Record<R> {
+    type Output = R;
+    fn decode<'a>(item: Item<'a>, reader: &mut Reader<'a>) -> Result<R, DecodeError> {
+        R::decode(item, reader)
+    }
+}
+
+/// `lines<R>`: a text reply whose lines are each a text record, as `Vec`.
+pub struct Lines<S>(PhantomData<fn() -> S>);
+
+impl<S: Shape> Shape for Lines<S> {
+    type Output = Vec<S::Output>;
+    fn decode<'a>(item: Item<'a>, reader: &mut Reader<'a>) -> Result<Self::Output, DecodeError> {
+        let body = text(&item).ok_or_else(|| mismatch("text lines", &item))?;
+        crate::record::lines(body)
+            .map(|line| S::decode(Item::Bulk(line), reader))
+            .collect()
+    }
+}
+
+/// `info`: `key:value` lines (INFO, CLUSTER INFO), as a map; `# Section` headers are skipped.
+pub struct Info;
+
+impl Shape for Info {
+    type Output = HashMap<String, String>;
+    fn decode<'a>(item: Item<'a>, _: &mut Reader<'a>) -> Result<Self::Output, DecodeError> {
+        let body = text(&item).ok_or_else(|| mismatch("INFO text", &item))?;
+        let mut out = HashMap::new();
+        for line in crate::record::lines(body).filter(|l| !l.starts_with(b"#")) {
+            let line = String::from_utf8_lossy(line);
+            if let Some((k, v)) = line.split_once(':') {
+                out.insert(k.to_string(), v.to_string());
+            }
+        }
+        Ok(out)
+    }
+}
+
 /// A caller-chosen type decoded through [`FromReply`](crate::FromReply): the
 /// shape of [`Raw`](crate::Raw) commands.
 pub struct Typed<R>(PhantomData<fn() -> R>);

@@ -266,7 +266,7 @@ pub struct MapEntries<'r, 'a> {
 
 impl<'r, 'a> MapEntries<'r, 'a> {
     /// Opens the entries of a map item (`Map(n)` or an even-length `Array`/`Set`).
-    pub(crate) fn open(item: Item<'a>, reader: &'r mut Reader<'a>) -> Result<Self, DecodeError> {
+    pub fn open(item: Item<'a>, reader: &'r mut Reader<'a>) -> Result<Self, DecodeError> {
         let remaining = match item {
             Item::Map(n) => n,
             Item::Array(n) | Item::Set(n) if n % 2 == 0 => n / 2,
@@ -309,6 +309,11 @@ impl<'r, 'a> MapEntries<'r, 'a> {
     pub fn value<V: FromValue>(&mut self) -> Result<V, DecodeError> {
         let item = self.reader.next()?;
         V::from_value(item, self.reader)
+    }
+
+    /// Reads the value of the entry whose key was just read with a reply shape.
+    pub fn read<S: crate::shape::Shape>(&mut self) -> Result<S::Output, DecodeError> {
+        S::read(self.reader)
     }
 
     /// Skips the value of the entry whose key was just read.

@@ -20,13 +20,19 @@
 
 mod docs;
 mod emit;
+pub mod facts;
+pub mod live;
 mod model;
 mod names;
+mod record;
 mod reply;
 mod spec;
 
 pub use reply::ReplyType;
-pub use spec::{ArgKind, Argument, Command, KeySpec, ReplyVariant, Search, Spec};
+pub use spec::{
+    ArgKind, Argument, Command, KeySpec, Record, RecordField, RecordForm, ReplyVariant, Search,
+    Spec,
+};
 
 /// What can go wrong turning a spec into code.
 #[derive(Debug, thiserror::Error)]
@@ -80,11 +86,15 @@ impl Default for Options {
 /// The output starts with a `@generated` header and is deterministic: the same
 /// spec and options always give the same bytes.
 pub fn generate(spec: &Spec, options: &Options) -> Result<String, Error> {
+    let records = record::RecordIndex::build(spec)?;
     let mut models = Vec::with_capacity(spec.commands.len());
     for (name, command) in &spec.commands {
-        models.push(model::CommandModel::build(name, command)?);
+        models.push(model::CommandModel::build(name, command, &records)?);
     }
-    let tokens = emit::file(&models, options)?;
+    let mut tokens = emit::file(&models, options)?;
+    let root: proc_macro2::TokenStream =
+        options.runtime_path.parse().expect("checked by emit::file");
+    tokens.extend(records.emit(spec, &root)?);
     let file: syn::File = syn::parse2(tokens).map_err(|e| Error::Command {
         command: "<all>".into(),
         reason: format!("generated code does not parse: {e}"),

@@ -1203,7 +1203,12 @@ impl Builder<'_> {
 
 impl CommandModel {
     /// Builds the model for one command, checking every rule.
-    pub fn build(name: &str, spec: &Command) -> Result<CommandModel, Error> {
+    pub fn build(
+        name: &str,
+        spec: &Command,
+        records: &crate::record::RecordIndex,
+    ) -> Result<CommandModel, Error> {
+        let known = |n: &str| records.lookup(n);
         let root = quote!(crate);
         let type_name = camel(name);
         let mut b = Builder {
@@ -1251,7 +1256,7 @@ impl CommandModel {
             .as_deref()
             .ok_or_else(|| b.error("no x_reply annotation"))?;
         let mut states = Vec::new();
-        let base = ReplyType::parse(base)?;
+        let base = ReplyType::parse_with(base, &known)?;
         let (shape, generics) = base.shape(&quote!(crate));
         states.push(State {
             reply: base,
@@ -1266,7 +1271,7 @@ impl CommandModel {
                     variant.when
                 )));
             }
-            let reply = ReplyType::parse(&variant.reply)?;
+            let reply = ReplyType::parse_with(&variant.reply, &known)?;
             let (shape, generics) = reply.shape(&quote!(crate));
             if states
                 .iter()

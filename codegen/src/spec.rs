@@ -14,6 +14,55 @@ use serde::{Deserialize, Serialize};
 pub struct Spec {
     /// Commands and subcommands, sorted by name.
     pub commands: BTreeMap<String, Command>,
+    /// Our annotation: named record types that reply types refer to.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub x_records: BTreeMap<String, Record>,
+}
+
+/// A named record type a reply decodes into (`StreamEntry`, `ClientInfo`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Record {
+    /// How the record is laid out in the reply.
+    pub form: RecordForm,
+    /// One sentence of our own saying what the record is.
+    pub doc: String,
+    /// The fields, in order.
+    pub fields: Vec<RecordField>,
+}
+
+/// How a record is laid out in a reply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RecordForm {
+    /// An array, one item per field in order; an optional field is present
+    /// when the next item has its kind (GEOSEARCH's WITHDIST/WITHHASH/WITHCOORD).
+    Array,
+    /// A map (or RESP2 flat array) keyed by field name; unknown keys are skipped.
+    Map,
+    /// A text line of `key=value` words (CLIENT LIST).
+    Kv,
+    /// A text line of space-separated words, in field order (CLUSTER NODES).
+    Words,
+}
+
+/// One field of a record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordField {
+    /// The Rust field name.
+    pub name: String,
+    /// Its type, in the reply vocabulary.
+    pub reply: String,
+    /// The key in the reply, when it differs from `name` (map and kv forms).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// May be absent: `None` when missing (map, kv), or when the next item is of another kind (array).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub optional: bool,
+    /// Words form only: the last field takes every remaining word (an `array<…>`).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub rest: bool,
 }
 
 /// One command or subcommand.

@@ -1491,3 +1491,5 @@ impl crate::Client {
         zrange(key, start, stop).__retarget(self)
     }
 }
+/// Records that replies decode into, generated from the spec's `x_records`.
+pub mod reply {}
