@@ -113,8 +113,22 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub fn send<C: Command>(&self, command: C) -> Response<C::Shape> {
-        let (tx, rx) = oneshot::channel();
         let name = command.name();
+        if command.dedicated() {
+            let error = Error::new(
+                ErrorKind::Usage,
+                Outcome::NotSent,
+                "this command blocks or changes its connection, so the shared client does not run it; \
+                 it needs a dedicated connection",
+            );
+            return Response {
+                state: State::Failed(Some(error)),
+                name,
+                deadline: None,
+                shape: PhantomData,
+            };
+        }
+        let (tx, rx) = oneshot::channel();
         let encode = |buf: &mut bytes::BytesMut| {
             let mut w = ArgWriter::begin(buf);
             command.write_args(&mut w);

@@ -26,6 +26,14 @@ pub trait Command {
     /// Writes the command's name and arguments.
     fn write_args(self, w: &mut ArgWriter<'_>);
 
+    /// True when the command, as built, needs a connection of its own: it
+    /// blocks (BLPOP, XREAD … BLOCK) or changes the connection's state
+    /// (SUBSCRIBE, MULTI). Decided by the spec (flags and `x_connection`,
+    /// `x_blocking` annotations); the shared client refuses such commands.
+    fn dedicated(&self) -> bool {
+        false
+    }
+
     /// The name errors about this command carry: [`META`](Self::META)'s,
     /// except for commands named at run time.
     fn name(&self) -> Cow<'static, str> {
@@ -105,3 +113,11 @@ impl CommandFlags {
         self.0 & other.0 == other.0
     }
 }
+
+/// A target on which blocking options may be given: detached command values
+/// (`redtyped::cmd::*`, which a dedicated connection runs). The shared
+/// [`Client`](crate::Client) is not one, so `client.xread(…).block(100)` does
+/// not compile.
+pub trait DedicatedTarget {}
+
+impl DedicatedTarget for () {}

@@ -37,6 +37,8 @@ pub enum ErrorKind {
     Decode,
     /// The connection settings (a URL, an option) are invalid.
     Config,
+    /// The call cannot work as made (a blocking command on the shared client).
+    Usage,
 }
 
 impl ErrorKind {
@@ -50,6 +52,7 @@ impl ErrorKind {
             ErrorKind::Closed => "connection closed",
             ErrorKind::Decode => "unexpected reply",
             ErrorKind::Config => "invalid configuration",
+            ErrorKind::Usage => "unsupported use",
         }
     }
 }

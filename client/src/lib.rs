@@ -62,7 +62,7 @@ pub mod cmd {
 pub use arg::Arg;
 pub use client::{Client, Response};
 pub use cmd::reply;
-pub use command::{Command, CommandFlags, CommandMeta};
+pub use command::{Command, CommandFlags, CommandMeta, DedicatedTarget};
 pub use config::{Addr, Config, DEFAULT_PORT, Protocol};
 pub use connection::Resp;
 pub use error::{DecodeError, Error, ErrorKind, Outcome, Result};

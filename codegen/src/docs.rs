@@ -71,6 +71,17 @@ pub fn command(model: &CommandModel) -> Vec<String> {
         String::new(),
         reply_line(model),
     ];
+    if model.spec.is_dedicated() {
+        lines.push(String::new());
+        let why = model
+            .spec
+            .x_connection_note
+            .clone()
+            .unwrap_or_else(|| "it blocks its connection".to_string());
+        lines.push(format!(
+            "Not a method of the shared `Client`: this command needs a connection of its own ({why})."
+        ));
+    }
     if !model.methods.is_empty() {
         let methods: Vec<String> = model
             .methods

@@ -118,6 +118,19 @@ fn command(model: &CommandModel, root: &TokenStream) -> (TokenStream, TokenStrea
         .collect();
     let arity = model.spec.arity;
     let encode = &model.encode;
+    let dedicated = model.spec.is_dedicated();
+    let checks = &model.blocking_checks;
+    let dedicated_fn = if dedicated {
+        quote!(
+            fn dedicated(&self) -> bool {
+                true
+            }
+        )
+    } else if !checks.is_empty() {
+        quote!(fn dedicated(&self) -> bool { #(#checks)||* })
+    } else {
+        quote!()
+    };
 
     let mut items = TokenStream::new();
     for def in &model.enums {
@@ -282,18 +295,7 @@ fn command(model: &CommandModel, root: &TokenStream) -> (TokenStream, TokenStrea
                 flags: #root::CommandFlags::NONE #(.with(#root::CommandFlags::#flags))*,
             };
             fn write_args(self, w: &mut #root::resp::ArgWriter<'_>) { #encode }
-        }
-
-        impl<'c, 'a, S: #root::shape::Shape, #(#iters,)* #(#elements,)*> ::core::future::IntoFuture
-            for #ty<'a, S, #(#iters,)* &'c #root::Client>
-        where #(#bounds,)*
-        {
-            type Output = #root::Result<<S as #root::shape::Shape>::Output>;
-            type IntoFuture = #root::Response<S>;
-            fn into_future(self) -> Self::IntoFuture {
-                let client = self.__target;
-                client.send(self)
-            }
+            #dedicated_fn
         }
 
         #doc
@@ -308,6 +310,22 @@ fn command(model: &CommandModel, root: &TokenStream) -> (TokenStream, TokenStrea
         }
     });
 
+    if dedicated {
+        return (items, TokenStream::new());
+    }
+    items.extend(quote! {
+        impl<'c, 'a, S: #root::shape::Shape, #(#iters,)* #(#elements,)*> ::core::future::IntoFuture
+            for #ty<'a, S, #(#iters,)* &'c #root::Client>
+        where #(#bounds,)*
+        {
+            type Output = #root::Result<<S as #root::shape::Shape>::Output>;
+            type IntoFuture = #root::Response<S>;
+            fn into_future(self) -> Self::IntoFuture {
+                let client = self.__target;
+                client.send(self)
+            }
+        }
+    });
     let client_method = quote! {
         #doc
         pub fn #func<'a, #(#base_generics,)* #(#ctor_iters,)* #(#ctor_elements,)*>(&self, #(#param_idents: #param_types),*) -> #ty<'a, #base_shape, #(#ctor_args,)* &Self>
@@ -320,6 +338,12 @@ fn command(model: &CommandModel, root: &TokenStream) -> (TokenStream, TokenStrea
 }
 
 fn method(m: &Method, ret: TokenStream, generics: &[Ident], start: TokenStream) -> TokenStream {
+    let bound = if m.blocking {
+        quote!(where T: crate::DedicatedTarget)
+    } else {
+        quote!()
+    };
+    // (`crate` is right: blocking methods exist only in redtyped's own generated code.)
     let ident = &m.ident;
     let doc = format!(" {}", m.doc);
     let params = m.params.iter().map(|(p, t)| quote!(#p: #t));
@@ -331,7 +355,7 @@ fn method(m: &Method, ret: TokenStream, generics: &[Ident], start: TokenStream) 
     };
     quote! {
         #[doc = #doc]
-        pub fn #ident #generics (self, #(#params),*) -> #ret {
+        pub fn #ident #generics (self, #(#params),*) -> #ret #bound {
             let mut this = #start;
             #body
             this

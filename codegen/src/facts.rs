@@ -96,6 +96,8 @@ fn command(doc: &Value, info: &Value, container: Option<String>) -> Result<Comma
         arguments,
         x_reply: None,
         x_reply_variants: Vec::new(),
+        x_connection: None,
+        x_connection_note: None,
     })
 }
 
@@ -143,6 +145,7 @@ fn argument(v: &Value) -> Result<Argument, String> {
             .transpose()?
             .unwrap_or_default(),
         x_name: None,
+        x_blocking: false,
     })
 }
 
@@ -150,6 +153,8 @@ fn argument(v: &Value) -> Result<Argument, String> {
 pub fn keep_annotations(fresh: &mut Command, old: &Command) {
     fresh.x_reply = old.x_reply.clone();
     fresh.x_reply_variants = old.x_reply_variants.clone();
+    fresh.x_connection = old.x_connection;
+    fresh.x_connection_note = old.x_connection_note.clone();
     carry_names(&mut fresh.arguments, &old.arguments);
 }
 
@@ -163,6 +168,7 @@ fn carry_names(fresh: &mut [Argument], old: &[Argument]) {
             .min_by_key(|(j, _)| j.abs_diff(i));
         if let Some((_, o)) = same {
             arg.x_name = o.x_name.clone();
+            arg.x_blocking = o.x_blocking;
             carry_names(&mut arg.arguments, &o.arguments);
         }
     }
@@ -173,9 +179,12 @@ pub fn facts_only(command: &Command) -> Command {
     let mut c = command.clone();
     c.x_reply = None;
     c.x_reply_variants.clear();
+    c.x_connection = None;
+    c.x_connection_note = None;
     fn strip(args: &mut [Argument]) {
         for a in args {
             a.x_name = None;
+            a.x_blocking = false;
             strip(&mut a.arguments);
         }
     }

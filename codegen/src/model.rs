@@ -36,6 +36,8 @@ pub struct CommandModel {
     pub methods: Vec<Method>,
     /// The body of `write_args` (uses `self` and `w`).
     pub encode: TokenStream,
+    /// Expressions over `self` that are true when a blocking argument was given.
+    pub blocking_checks: Vec<TokenStream>,
     /// Reply states: the base reply first, then each variant in precedence order.
     pub states: Vec<State>,
 }
@@ -253,6 +255,8 @@ pub struct Method {
     /// Names of the arguments this method gives (for reply variants).
     pub triggers: Vec<String>,
     pub doc: String,
+    /// Giving this argument makes the command block (`x_blocking`).
+    pub blocking: bool,
 }
 
 /// One reply state.
@@ -398,6 +402,7 @@ struct Builder<'s> {
     iter_methods: Vec<IterMethod>,
     enums: Vec<EnumDef>,
     methods: Vec<Method>,
+    blocking_checks: Vec<TokenStream>,
     field_names: BTreeSet<String>,
 }
 
@@ -915,6 +920,32 @@ impl Builder<'_> {
     /// An optional argument: a field, builder methods, and a guarded write.
     /// `triggers` are names of enclosing arguments that these methods also give.
     fn optional(&mut self, arg: &Argument, triggers: &[String]) -> Result<TokenStream, Error> {
+        let methods_before = self.methods.len();
+        let fields_before = self.fields.len();
+        let write = self.optional_inner(arg, triggers)?;
+        if arg.x_blocking {
+            for m in &mut self.methods[methods_before..] {
+                m.blocking = true;
+                m.doc
+                    .push_str(" Blocks the connection: not offered on the shared client.");
+            }
+            let field = &self.fields[fields_before];
+            let f = &field.ident;
+            self.blocking_checks
+                .push(if field.ty.to_string() == "bool" {
+                    quote!(self.#f)
+                } else {
+                    quote!(self.#f.is_some())
+                });
+        }
+        Ok(write)
+    }
+
+    fn optional_inner(
+        &mut self,
+        arg: &Argument,
+        triggers: &[String],
+    ) -> Result<TokenStream, Error> {
         let root = self.root.clone();
         if arg.multiple {
             return self.optional_multiple(arg, triggers);
@@ -952,6 +983,7 @@ impl Builder<'_> {
                     params: vec![],
                     body: quote!(this.#field = true;),
                     triggers: own_triggers,
+                    blocking: false,
                     doc: format!("Adds `{}`.", syntax(arg).trim_matches(['[', ']'])),
                 })?;
                 Ok(quote!(if self.#field { #token }))
@@ -986,6 +1018,7 @@ impl Builder<'_> {
                         params,
                         body: quote!(this.#field = ::core::option::Option::Some(#value);),
                         triggers: t,
+                        blocking: false,
                         doc: format!("Adds `{}`.", syntax(member)),
                     })?;
                 }
@@ -1014,6 +1047,7 @@ impl Builder<'_> {
                     params: vec![(p, ty)],
                     body: quote!(this.#field = ::core::option::Option::Some(#init);),
                     triggers: own_triggers,
+                    blocking: false,
                     doc: format!("Adds `{}`.", syntax(arg).trim_matches(['[', ']'])),
                 })?;
                 let write = s.write(&root, quote!(v));
@@ -1125,7 +1159,8 @@ impl Builder<'_> {
                     params: params.clone(),
                     body: quote!(this.#field = ::core::option::Option::Some((#enum_ident::#v, #(#values,)*));),
                     triggers: mt,
-                    doc: format!("Adds `{}`.", syntax(arg).trim_matches(['[', ']'])),
+                    blocking: false,
+                doc: format!("Adds `{}`.", syntax(arg).trim_matches(['[', ']'])),
                 })?;
             }
         } else {
@@ -1134,6 +1169,7 @@ impl Builder<'_> {
                 params,
                 body: quote!(this.#field = ::core::option::Option::Some((#(#values,)*));),
                 triggers: t.clone(),
+                blocking: false,
                 doc: format!("Adds `{}`.", syntax(arg).trim_matches(['[', ']'])),
             })?;
         }
@@ -1220,6 +1256,7 @@ impl CommandModel {
             iters: Vec::new(),
             iter_methods: Vec::new(),
             enums: Vec::new(),
+            blocking_checks: Vec::new(),
             methods: Vec::new(),
             field_names: ["__target", "__shape"]
                 .iter()
@@ -1302,6 +1339,7 @@ impl CommandModel {
             enums: b.enums,
             methods: b.methods,
             encode,
+            blocking_checks: b.blocking_checks,
             states,
         })
     }

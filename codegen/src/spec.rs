@@ -111,6 +111,25 @@ pub struct Command {
     /// Our annotation: arguments that change the reply type.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub x_reply_variants: Vec<ReplyVariant>,
+    /// Our annotation: where the command may run. Absent: on the shared client,
+    /// unless the server flags it `blocking`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub x_connection: Option<ConnectionUse>,
+    /// Our annotation: for a dedicated command, why, and which API serves it
+    /// (shown in its docs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub x_connection_note: Option<String>,
+}
+
+/// Where a command may run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ConnectionUse {
+    /// On the shared, multiplexed client (overrides the `blocking` flag when only
+    /// an argument marked `x_blocking` makes the command block, like XREAD BLOCK).
+    Shared,
+    /// Only on a connection of its own: it blocks the connection or changes its state.
+    Dedicated,
 }
 
 /// A reply that applies when an argument is given.
@@ -208,6 +227,10 @@ pub struct Argument {
     /// Our annotation: the Rust name of this argument's method or parameter.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub x_name: Option<String>,
+    /// Our annotation: giving this argument makes the command block its
+    /// connection (XREAD's BLOCK): its method is not offered on the shared client.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub x_blocking: bool,
 }
 
 fn is_false(b: &bool) -> bool {
@@ -237,5 +260,14 @@ impl Command {
     /// True when the command has this flag (`"readonly"`, `"blocking"`, …).
     pub fn has_flag(&self, flag: &str) -> bool {
         self.flags.iter().any(|f| f == flag)
+    }
+
+    /// True when the command may only run on a dedicated connection.
+    pub fn is_dedicated(&self) -> bool {
+        match self.x_connection {
+            Some(ConnectionUse::Dedicated) => true,
+            Some(ConnectionUse::Shared) => false,
+            None => self.has_flag("blocking"),
+        }
     }
 }

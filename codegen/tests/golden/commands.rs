@@ -43,15 +43,6 @@ impl<'a, S: crate::shape::Shape, T> crate::Command for ClientGetname<'a, S, T> {
         w.arg(b"GETNAME");
     }
 }
-impl<'c, 'a, S: crate::shape::Shape> ::core::future::IntoFuture
-for ClientGetname<'a, S, &'c crate::Client> {
-    type Output = crate::Result<<S as crate::shape::Shape>::Output>;
-    type IntoFuture = crate::Response<S>;
-    fn into_future(self) -> Self::IntoFuture {
-        let client = self.__target;
-        client.send(self)
-    }
-}
 /// `CLIENT GETNAME`
 ///
 /// Group: connection · since: 2.6.9 · complexity: O(1) · ACL: @slow @connection.
@@ -66,6 +57,15 @@ pub fn client_getname<'a>() -> ClientGetname<
     ClientGetname {
         __target: (),
         __shape: ::core::marker::PhantomData,
+    }
+}
+impl<'c, 'a, S: crate::shape::Shape> ::core::future::IntoFuture
+for ClientGetname<'a, S, &'c crate::Client> {
+    type Output = crate::Result<<S as crate::shape::Shape>::Output>;
+    type IntoFuture = crate::Response<S>;
+    fn into_future(self) -> Self::IntoFuture {
+        let client = self.__target;
+        client.send(self)
     }
 }
 /// `HGETALL key`
@@ -111,15 +111,6 @@ impl<'a, S: crate::shape::Shape, T> crate::Command for Hgetall<'a, S, T> {
         crate::Arg::write(&self.key, w);
     }
 }
-impl<'c, 'a, S: crate::shape::Shape> ::core::future::IntoFuture
-for Hgetall<'a, S, &'c crate::Client> {
-    type Output = crate::Result<<S as crate::shape::Shape>::Output>;
-    type IntoFuture = crate::Response<S>;
-    fn into_future(self) -> Self::IntoFuture {
-        let client = self.__target;
-        client.send(self)
-    }
-}
 /// `HGETALL key`
 ///
 /// Group: hash · since: 2.0.0 · complexity: O(N) where N is the size of the hash. · ACL: @read @hash @slow.
@@ -134,6 +125,15 @@ pub fn hgetall<'a, M>(
         __target: (),
         key: ::core::convert::Into::into(key),
         __shape: ::core::marker::PhantomData,
+    }
+}
+impl<'c, 'a, S: crate::shape::Shape> ::core::future::IntoFuture
+for Hgetall<'a, S, &'c crate::Client> {
+    type Output = crate::Result<<S as crate::shape::Shape>::Output>;
+    type IntoFuture = crate::Response<S>;
+    fn into_future(self) -> Self::IntoFuture {
+        let client = self.__target;
+        client.send(self)
     }
 }
 /// `LPOP key [count]`
@@ -216,15 +216,6 @@ impl<'a, S: crate::shape::Shape, T> crate::Command for Lpop<'a, S, T> {
         }
     }
 }
-impl<'c, 'a, S: crate::shape::Shape> ::core::future::IntoFuture
-for Lpop<'a, S, &'c crate::Client> {
-    type Output = crate::Result<<S as crate::shape::Shape>::Output>;
-    type IntoFuture = crate::Response<S>;
-    fn into_future(self) -> Self::IntoFuture {
-        let client = self.__target;
-        client.send(self)
-    }
-}
 /// `LPOP key [count]`
 ///
 /// Group: list · since: 1.0.0 · complexity: O(N) where N is the number of elements returned · ACL: @write @list @fast.
@@ -242,6 +233,15 @@ pub fn lpop<'a, V>(
         key: ::core::convert::Into::into(key),
         count: ::core::option::Option::None,
         __shape: ::core::marker::PhantomData,
+    }
+}
+impl<'c, 'a, S: crate::shape::Shape> ::core::future::IntoFuture
+for Lpop<'a, S, &'c crate::Client> {
+    type Output = crate::Result<<S as crate::shape::Shape>::Output>;
+    type IntoFuture = crate::Response<S>;
+    fn into_future(self) -> Self::IntoFuture {
+        let client = self.__target;
+        client.send(self)
     }
 }
 /// `MGET key [key ...]`
@@ -295,19 +295,6 @@ where
         }
     }
 }
-impl<'c, 'a, S: crate::shape::Shape, IKey> ::core::future::IntoFuture
-for Mget<'a, S, IKey, &'c crate::Client>
-where
-    IKey: ::core::iter::IntoIterator,
-    <IKey as ::core::iter::IntoIterator>::Item: ::core::convert::Into<crate::Arg<'a>>,
-{
-    type Output = crate::Result<<S as crate::shape::Shape>::Output>;
-    type IntoFuture = crate::Response<S>;
-    fn into_future(self) -> Self::IntoFuture {
-        let client = self.__target;
-        client.send(self)
-    }
-}
 /// `MGET key [key ...]`
 ///
 /// Group: string · since: 1.0.0 · complexity: O(N) where N is the number of keys to retrieve. · ACL: @read @string @fast.
@@ -326,6 +313,19 @@ where
         __target: (),
         key: key,
         __shape: ::core::marker::PhantomData,
+    }
+}
+impl<'c, 'a, S: crate::shape::Shape, IKey> ::core::future::IntoFuture
+for Mget<'a, S, IKey, &'c crate::Client>
+where
+    IKey: ::core::iter::IntoIterator,
+    <IKey as ::core::iter::IntoIterator>::Item: ::core::convert::Into<crate::Arg<'a>>,
+{
+    type Output = crate::Result<<S as crate::shape::Shape>::Output>;
+    type IntoFuture = crate::Response<S>;
+    fn into_future(self) -> Self::IntoFuture {
+        let client = self.__target;
+        client.send(self)
     }
 }
 /// `MSET key value [key value ...]`
@@ -389,26 +389,6 @@ where
         }
     }
 }
-impl<
-    'c,
-    'a,
-    S: crate::shape::Shape,
-    IKeyValue,
-    IKeyValueKey,
-    IKeyValueValue,
-> ::core::future::IntoFuture for Mset<'a, S, IKeyValue, &'c crate::Client>
-where
-    IKeyValue: ::core::iter::IntoIterator<Item = (IKeyValueKey, IKeyValueValue)>,
-    IKeyValueKey: ::core::convert::Into<crate::Arg<'a>>,
-    IKeyValueValue: ::core::convert::Into<crate::Arg<'a>>,
-{
-    type Output = crate::Result<<S as crate::shape::Shape>::Output>;
-    type IntoFuture = crate::Response<S>;
-    fn into_future(self) -> Self::IntoFuture {
-        let client = self.__target;
-        client.send(self)
-    }
-}
 /// `MSET key value [key value ...]`
 ///
 /// Group: string · since: 1.0.1 · complexity: O(N) where N is the number of keys to set. · ACL: @write @string @slow.
@@ -428,6 +408,26 @@ where
         __target: (),
         key_value: key_value,
         __shape: ::core::marker::PhantomData,
+    }
+}
+impl<
+    'c,
+    'a,
+    S: crate::shape::Shape,
+    IKeyValue,
+    IKeyValueKey,
+    IKeyValueValue,
+> ::core::future::IntoFuture for Mset<'a, S, IKeyValue, &'c crate::Client>
+where
+    IKeyValue: ::core::iter::IntoIterator<Item = (IKeyValueKey, IKeyValueValue)>,
+    IKeyValueKey: ::core::convert::Into<crate::Arg<'a>>,
+    IKeyValueValue: ::core::convert::Into<crate::Arg<'a>>,
+{
+    type Output = crate::Result<<S as crate::shape::Shape>::Output>;
+    type IntoFuture = crate::Response<S>;
+    fn into_future(self) -> Self::IntoFuture {
+        let client = self.__target;
+        client.send(self)
     }
 }
 /// One of `[NX | XX]` for [`Set`].
@@ -644,15 +644,6 @@ impl<'a, S: crate::shape::Shape, T> crate::Command for Set<'a, S, T> {
         }
     }
 }
-impl<'c, 'a, S: crate::shape::Shape> ::core::future::IntoFuture
-for Set<'a, S, &'c crate::Client> {
-    type Output = crate::Result<<S as crate::shape::Shape>::Output>;
-    type IntoFuture = crate::Response<S>;
-    fn into_future(self) -> Self::IntoFuture {
-        let client = self.__target;
-        client.send(self)
-    }
-}
 /// `SET key value [NX | XX] [GET] [EX seconds | PX milliseconds | EXAT unix-time-seconds | PXAT unix-time-milliseconds | KEEPTTL]`
 ///
 /// Group: string · since: 1.0.0 · complexity: O(1) · ACL: @write @string @slow.
@@ -674,6 +665,15 @@ pub fn set<'a>(
         get: false,
         expiration: ::core::option::Option::None,
         __shape: ::core::marker::PhantomData,
+    }
+}
+impl<'c, 'a, S: crate::shape::Shape> ::core::future::IntoFuture
+for Set<'a, S, &'c crate::Client> {
+    type Output = crate::Result<<S as crate::shape::Shape>::Output>;
+    type IntoFuture = crate::Response<S>;
+    fn into_future(self) -> Self::IntoFuture {
+        let client = self.__target;
+        client.send(self)
     }
 }
 /// One of `[= | ~]` for [`Xadd`].
@@ -881,26 +881,6 @@ where
         }
     }
 }
-impl<
-    'c,
-    'a,
-    S: crate::shape::Shape,
-    IFieldValue,
-    IFieldValueField,
-    IFieldValueValue,
-> ::core::future::IntoFuture for Xadd<'a, S, IFieldValue, &'c crate::Client>
-where
-    IFieldValue: ::core::iter::IntoIterator<Item = (IFieldValueField, IFieldValueValue)>,
-    IFieldValueField: ::core::convert::Into<crate::Arg<'a>>,
-    IFieldValueValue: ::core::convert::Into<crate::Arg<'a>>,
-{
-    type Output = crate::Result<<S as crate::shape::Shape>::Output>;
-    type IntoFuture = crate::Response<S>;
-    fn into_future(self) -> Self::IntoFuture {
-        let client = self.__target;
-        client.send(self)
-    }
-}
 /// `XADD key [NOMKSTREAM] [<MAXLEN | MINID> [= | ~] threshold [LIMIT count]] <* | id> field value [field value ...]`
 ///
 /// Group: stream · since: 5.0.0 · complexity: O(1) when adding a new entry, O(N) when trimming where N being the number of entries evicted. · ACL: @write @stream @fast.
@@ -930,6 +910,26 @@ where
         id_or_auto: ::core::convert::Into::into(id_or_auto),
         field_value: field_value,
         __shape: ::core::marker::PhantomData,
+    }
+}
+impl<
+    'c,
+    'a,
+    S: crate::shape::Shape,
+    IFieldValue,
+    IFieldValueField,
+    IFieldValueValue,
+> ::core::future::IntoFuture for Xadd<'a, S, IFieldValue, &'c crate::Client>
+where
+    IFieldValue: ::core::iter::IntoIterator<Item = (IFieldValueField, IFieldValueValue)>,
+    IFieldValueField: ::core::convert::Into<crate::Arg<'a>>,
+    IFieldValueValue: ::core::convert::Into<crate::Arg<'a>>,
+{
+    type Output = crate::Result<<S as crate::shape::Shape>::Output>;
+    type IntoFuture = crate::Response<S>;
+    fn into_future(self) -> Self::IntoFuture {
+        let client = self.__target;
+        client.send(self)
     }
 }
 /// One of `[NX | XX]` for [`Zadd`].
@@ -1101,24 +1101,6 @@ where
         }
     }
 }
-impl<
-    'c,
-    'a,
-    S: crate::shape::Shape,
-    IScoreMember,
-    IScoreMemberMember,
-> ::core::future::IntoFuture for Zadd<'a, S, IScoreMember, &'c crate::Client>
-where
-    IScoreMember: ::core::iter::IntoIterator<Item = (f64, IScoreMemberMember)>,
-    IScoreMemberMember: ::core::convert::Into<crate::Arg<'a>>,
-{
-    type Output = crate::Result<<S as crate::shape::Shape>::Output>;
-    type IntoFuture = crate::Response<S>;
-    fn into_future(self) -> Self::IntoFuture {
-        let client = self.__target;
-        client.send(self)
-    }
-}
 /// `ZADD key [NX | XX] [GT | LT] [CH] [INCR] score member [score member ...]`
 ///
 /// Group: sorted-set · since: 1.2.0 · complexity: O(log(N)) for each item added, where N is the number of elements in the sorted set. · ACL: @write @sortedset @fast.
@@ -1145,6 +1127,24 @@ where
         increment: false,
         score_member: score_member,
         __shape: ::core::marker::PhantomData,
+    }
+}
+impl<
+    'c,
+    'a,
+    S: crate::shape::Shape,
+    IScoreMember,
+    IScoreMemberMember,
+> ::core::future::IntoFuture for Zadd<'a, S, IScoreMember, &'c crate::Client>
+where
+    IScoreMember: ::core::iter::IntoIterator<Item = (f64, IScoreMemberMember)>,
+    IScoreMemberMember: ::core::convert::Into<crate::Arg<'a>>,
+{
+    type Output = crate::Result<<S as crate::shape::Shape>::Output>;
+    type IntoFuture = crate::Response<S>;
+    fn into_future(self) -> Self::IntoFuture {
+        let client = self.__target;
+        client.send(self)
     }
 }
 /// One of `[BYSCORE | BYLEX]` for [`Zrange`].
@@ -1293,15 +1293,6 @@ impl<'a, S: crate::shape::Shape, T> crate::Command for Zrange<'a, S, T> {
         }
     }
 }
-impl<'c, 'a, S: crate::shape::Shape> ::core::future::IntoFuture
-for Zrange<'a, S, &'c crate::Client> {
-    type Output = crate::Result<<S as crate::shape::Shape>::Output>;
-    type IntoFuture = crate::Response<S>;
-    fn into_future(self) -> Self::IntoFuture {
-        let client = self.__target;
-        client.send(self)
-    }
-}
 /// `ZRANGE key start stop [BYSCORE | BYLEX] [REV] [LIMIT offset count] [WITHSCORES]`
 ///
 /// Group: sorted-set · since: 1.2.0 · complexity: O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned. · ACL: @read @sortedset @slow.
@@ -1326,6 +1317,15 @@ pub fn zrange<'a, V>(
         offset_count: ::core::option::Option::None,
         withscores: false,
         __shape: ::core::marker::PhantomData,
+    }
+}
+impl<'c, 'a, S: crate::shape::Shape> ::core::future::IntoFuture
+for Zrange<'a, S, &'c crate::Client> {
+    type Output = crate::Result<<S as crate::shape::Shape>::Output>;
+    type IntoFuture = crate::Response<S>;
+    fn into_future(self) -> Self::IntoFuture {
+        let client = self.__target;
+        client.send(self)
     }
 }
 /// Every command of the spec as a method on the client: build it with its

@@ -1,0 +1,1 @@
+//! Reply types of the spec's commands, part C, against a live server under RESP2 and RESP3.
