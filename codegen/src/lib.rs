@@ -18,6 +18,7 @@
 //! assert!(code.contains("pub fn ping"));
 //! ```
 
+mod check;
 mod docs;
 mod emit;
 pub mod facts;
@@ -28,6 +29,7 @@ mod record;
 mod reply;
 mod spec;
 
+pub use check::{Coverage, Row};
 pub use reply::ReplyType;
 pub use spec::{
     ArgKind, Argument, Command, ConnectionUse, KeySpec, Record, RecordField, RecordForm,

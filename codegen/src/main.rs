@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 
-use redtyped_codegen::{Options, ReplyType, Spec, facts, live::Live};
+use redtyped_codegen::{Coverage, Options, Spec, facts, live::Live};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -80,127 +80,16 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
         }
         Some("check") => {
             let url = flag(args, "--against").ok_or("check needs --against redis://host:port")?;
-            check(&read_spec(spec_path)?, &server_commands(url)?)
+            let coverage = Coverage::of(&read_spec(spec_path)?, &server_commands(url)?);
+            print!("{coverage}");
+            Ok(if coverage.is_complete() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
         _ => {
             Err("usage: redtyped-codegen emit|refresh|check (see --help in the crate docs)".into())
         }
     }
-}
-
-#[derive(Default)]
-struct Row {
-    server: usize,
-    spec: usize,
-    typed: usize,
-    drifted: usize,
-}
-
-fn uses_value(text: &str) -> bool {
-    let known = |_: &str| Some(false);
-    ReplyType::parse_with(text, &known)
-        .map(|t| format!("{t:?}").contains("Value"))
-        .unwrap_or(false)
-}
-
-fn check(
-    spec: &Spec,
-    server: &BTreeMap<String, redtyped_codegen::Command>,
-) -> Result<ExitCode, String> {
-    let mut rows: BTreeMap<String, Row> = BTreeMap::new();
-    let (mut missing, mut untyped, mut drifted, mut values) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for (name, live) in server {
-        let row = rows.entry(live.group.clone()).or_default();
-        row.server += 1;
-        let Some(ours) = spec.commands.get(name) else {
-            missing.push(name.clone());
-            continue;
-        };
-        row.spec += 1;
-        if ours.x_reply.is_some() {
-            row.typed += 1;
-        } else {
-            untyped.push(name.clone());
-        }
-        let ours_facts = facts::facts_only(ours);
-        if &ours_facts != live {
-            row.drifted += 1;
-            let mut what = Vec::new();
-            if ours_facts.flags != live.flags {
-                what.push("flags");
-            }
-            if ours_facts.arguments != live.arguments {
-                what.push("arguments");
-            }
-            if ours_facts.key_specs != live.key_specs {
-                what.push("key specs");
-            }
-            if ours_facts.arity != live.arity {
-                what.push("arity");
-            }
-            if what.is_empty() {
-                what.push("other facts");
-            }
-            drifted.push(format!("{name} ({})", what.join(", ")));
-        }
-        let replies = ours
-            .x_reply
-            .iter()
-            .chain(ours.x_reply_variants.iter().map(|v| &v.reply));
-        if replies.into_iter().any(|r| uses_value(r)) {
-            values.push(name.clone());
-        }
-    }
-    let extra: Vec<&String> = spec
-        .commands
-        .keys()
-        .filter(|n| !server.contains_key(*n))
-        .collect();
-    println!(
-        "{:<16} {:>7} {:>6} {:>6} {:>8}",
-        "group", "server", "spec", "typed", "drifted"
-    );
-    let mut total = Row::default();
-    for (group, row) in &rows {
-        println!(
-            "{group:<16} {:>7} {:>6} {:>6} {:>8}",
-            row.server, row.spec, row.typed, row.drifted
-        );
-        total.server += row.server;
-        total.spec += row.spec;
-        total.typed += row.typed;
-        total.drifted += row.drifted;
-    }
-    println!(
-        "{:<16} {:>7} {:>6} {:>6} {:>8}",
-        "total", total.server, total.spec, total.typed, total.drifted
-    );
-    let list = |title: &str, names: &[String]| {
-        if !names.is_empty() {
-            println!("{title} ({}): {}", names.len(), names.join(", "));
-        }
-    };
-    list("missing from the spec", &missing);
-    list("without a reply type", &untyped);
-    list("drifted", &drifted);
-    list("untyped `value` replies", &values);
-    if !extra.is_empty() {
-        println!(
-            "in the spec but not on this server ({}): {}",
-            extra.len(),
-            extra
-                .iter()
-                .map(|s| s.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-    }
-    Ok(
-        if missing.is_empty() && untyped.is_empty() && drifted.is_empty() {
-            ExitCode::SUCCESS
-        } else {
-            ExitCode::from(1)
-        },
-    )
 }

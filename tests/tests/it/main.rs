@@ -5,6 +5,7 @@
 mod cancellation;
 mod commands;
 mod connection;
+mod coverage;
 mod errors;
 mod support;
 mod ui;

@@ -39,7 +39,10 @@ where
 /// API is a later issue): the command is encoded by redtyped, sent over a plain
 /// socket (after `HELLO 3` for RESP3), and its reply decoded with the command's
 /// own reply shape. For testing commands the shared client refuses.
-#[allow(dead_code, reason = "used by the spec_* parts as their dedicated commands are annotated")]
+#[allow(
+    dead_code,
+    reason = "used by the spec_* parts as their dedicated commands are annotated"
+)]
 pub async fn call_dedicated<C: redtyped::Command>(
     server: &Server,
     protocol: Protocol,
