@@ -84,15 +84,11 @@ impl Client {
         let queue = Arc::new(Queue::default());
         let resp = connected.resp();
         match connected {
-            Connected::Tcp(h) => {
-                let (r, w) = h.stream.into_split();
-                tokio::spawn(Driver::new(r, w, h.read_buf, queue.clone()));
-            }
-            Connected::Unix(h) => {
-                let (r, w) = h.stream.into_split();
-                tokio::spawn(Driver::new(r, w, h.read_buf, queue.clone()));
-            }
-        }
+            Connected::Tcp(h) => tokio::spawn(Driver::new(h.stream, h.read_buf, queue.clone())),
+            Connected::Unix(h) => tokio::spawn(Driver::new(h.stream, h.read_buf, queue.clone())),
+            #[cfg(feature = "tls")]
+            Connected::Tls(h) => tokio::spawn(Driver::new(h.stream, h.read_buf, queue.clone())),
+        };
         Ok(Client {
             inner: Arc::new(Inner {
                 queue,

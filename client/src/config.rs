@@ -46,6 +46,8 @@ impl fmt::Display for Addr {
 /// URL to [`Client::connect`](crate::Client::connect)), then adjust in code.
 ///
 /// URLs: `redis://[user[:password]@]host[:port][/db][?option=value&…]`,
+/// `rediss://…` (alias `redis+tls://`) for TLS, with `tls_ca=<pem file>`,
+/// `tls_cert=<pem file>&tls_key=<pem file>` and `tls_server_name=<name>`,
 /// `redis+unix:///path/to/socket[?db=N&…]` and `unix:///path/to/socket`.
 /// Options: `protocol` (`2`, `3` or `auto`), `client_name`, `db`,
 /// `connect_timeout` and `timeout` (seconds, or with a unit: `250ms`, `2s`).
@@ -72,6 +74,48 @@ pub struct Config {
     client_name: Option<String>,
     connect_timeout: Duration,
     response_timeout: Option<Duration>,
+    tls: Option<Tls>,
+}
+
+/// TLS settings (`rediss://`). The server's certificate is always verified:
+/// against the system's roots, plus a CA of your own when given.
+///
+/// ```
+/// use redtyped::{Config, Tls};
+/// let config = Config::new("redis.internal", 6380)
+///     .tls(Tls::new().ca_file("/etc/redis/ca.pem").client_cert("/etc/app/cert.pem", "/etc/app/key.pem"));
+/// assert!(config.tls_settings().is_some());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Tls {
+    pub(crate) ca_file: Option<PathBuf>,
+    pub(crate) client_cert: Option<(PathBuf, PathBuf)>,
+    pub(crate) server_name: Option<String>,
+}
+
+impl Tls {
+    /// Verify against the system's roots only, no client certificate.
+    pub fn new() -> Tls {
+        Tls::default()
+    }
+
+    /// Also trust the CA certificates in this PEM file.
+    pub fn ca_file(mut self, path: impl Into<PathBuf>) -> Tls {
+        self.ca_file = Some(path.into());
+        self
+    }
+
+    /// Present this client certificate chain and key (PEM files) when the server asks.
+    pub fn client_cert(mut self, cert: impl Into<PathBuf>, key: impl Into<PathBuf>) -> Tls {
+        self.client_cert = Some((cert.into(), key.into()));
+        self
+    }
+
+    /// Verify the server's certificate for this name instead of the host connected to.
+    pub fn server_name(mut self, name: impl Into<String>) -> Tls {
+        self.server_name = Some(name.into());
+        self
+    }
 }
 
 /// The port Redis listens on by default.
@@ -97,6 +141,7 @@ impl Config {
             client_name: None,
             connect_timeout: Duration::from_secs(10),
             response_timeout: None,
+            tls: None,
         }
     }
 
@@ -104,7 +149,7 @@ impl Config {
     pub fn from_url(text: &str) -> Result<Config> {
         let url = url::Url::parse(text).map_err(|e| Error::config(format!("invalid URL: {e}")))?;
         let mut config = match url.scheme() {
-            "redis" => {
+            "redis" | "rediss" | "redis+tls" => {
                 let host = match url.host() {
                     Some(url::Host::Ipv6(ip)) => ip.to_string(),
                     Some(host) => host.to_string(),
@@ -119,11 +164,6 @@ impl Config {
                 }
                 config
             }
-            "rediss" | "redis+tls" => {
-                return Err(Error::config(
-                    "TLS URLs (rediss://) are not supported by this build yet; use redis://",
-                ));
-            }
             "redis+unix" | "unix" => {
                 let path = url.path();
                 if path.is_empty() || path == "/" {
@@ -137,6 +177,12 @@ impl Config {
                 )));
             }
         };
+        if matches!(url.scheme(), "rediss" | "redis+tls") {
+            if !cfg!(feature = "tls") {
+                return Err(Error::config("rediss:// needs redtyped's `tls` feature"));
+            }
+            config.tls = Some(Tls::default());
+        }
         if !url.username().is_empty() {
             config.username = Some(decode(url.username())?);
         }
@@ -165,6 +211,25 @@ impl Config {
                 "client_name" | "name" => config.client_name = Some(value.into_owned()),
                 "connect_timeout" => config.connect_timeout = duration(&value)?,
                 "timeout" | "response_timeout" => config.response_timeout = Some(duration(&value)?),
+                "tls_ca" | "tls_cert" | "tls_key" | "tls_server_name" => {
+                    let tls = config.tls.as_mut().ok_or_else(|| {
+                        Error::config(format!("invalid URL: `{key}` needs rediss://"))
+                    })?;
+                    match &*key {
+                        "tls_ca" => tls.ca_file = Some(PathBuf::from(&*value)),
+                        "tls_server_name" => tls.server_name = Some(value.into_owned()),
+                        "tls_cert" => {
+                            let key_file =
+                                tls.client_cert.take().map(|(_, k)| k).unwrap_or_default();
+                            tls.client_cert = Some((PathBuf::from(&*value), key_file));
+                        }
+                        _ => {
+                            let cert_file =
+                                tls.client_cert.take().map(|(c, _)| c).unwrap_or_default();
+                            tls.client_cert = Some((cert_file, PathBuf::from(&*value)));
+                        }
+                    }
+                }
                 other => {
                     return Err(Error::config(format!(
                         "invalid URL: unknown option `{other}`"
@@ -172,7 +237,25 @@ impl Config {
                 }
             }
         }
+        if let Some((cert, key)) = config.tls.as_ref().and_then(|t| t.client_cert.as_ref()) {
+            if cert.as_os_str().is_empty() || key.as_os_str().is_empty() {
+                return Err(Error::config(
+                    "invalid URL: tls_cert and tls_key go together",
+                ));
+            }
+        }
         Ok(config)
+    }
+
+    /// Connects over TLS with these settings.
+    pub fn tls(mut self, tls: Tls) -> Config {
+        self.tls = Some(tls);
+        self
+    }
+
+    /// The TLS settings, when the connection uses TLS.
+    pub fn tls_settings(&self) -> Option<&Tls> {
+        self.tls.as_ref()
     }
 
     /// The server's address.
@@ -302,6 +385,7 @@ impl fmt::Debug for Config {
             .field("client_name", &self.client_name)
             .field("connect_timeout", &self.connect_timeout)
             .field("response_timeout", &self.response_timeout)
+            .field("tls", &self.tls)
             .finish()
     }
 }

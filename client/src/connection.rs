@@ -30,6 +30,8 @@ pub(crate) struct Handshaked<S> {
 pub(crate) enum Connected {
     Tcp(Handshaked<TcpStream>),
     Unix(Handshaked<UnixStream>),
+    #[cfg(feature = "tls")]
+    Tls(Handshaked<tokio_rustls::client::TlsStream<TcpStream>>),
 }
 
 impl Connected {
@@ -37,6 +39,8 @@ impl Connected {
         match self {
             Connected::Tcp(h) => h.resp,
             Connected::Unix(h) => h.resp,
+            #[cfg(feature = "tls")]
+            Connected::Tls(h) => h.resp,
         }
     }
 }
@@ -53,7 +57,15 @@ pub(crate) async fn connect(config: &Config) -> Result<Connected> {
                 stream
                     .set_nodelay(true)
                     .map_err(|e| connect_error(config, e))?;
+                #[cfg(feature = "tls")]
+                if let Some(tls) = config.tls_settings() {
+                    let stream = crate::tls::handshake(stream, host, tls).await?;
+                    return Ok(Connected::Tls(handshake(stream, config).await?));
+                }
                 Ok(Connected::Tcp(handshake(stream, config).await?))
+            }
+            Addr::Unix(_) if config.tls_settings().is_some() => {
+                Err(Error::config("TLS over a unix socket is not supported"))
             }
             Addr::Unix(path) => {
                 let stream = UnixStream::connect(path)

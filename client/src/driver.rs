@@ -24,9 +24,8 @@ const READ_CHUNK: usize = 64 * 1024;
 /// Rounds of work before yielding to other tasks.
 const ROUNDS_BEFORE_YIELD: usize = 32;
 
-pub(crate) struct Driver<R, W> {
-    reader: R,
-    writer: W,
+pub(crate) struct Driver<S> {
+    stream: S,
     queue: Arc<Queue>,
     write_buf: BytesMut,
     read_buf: BytesMut,
@@ -36,11 +35,10 @@ pub(crate) struct Driver<R, W> {
     deferred: bool,
 }
 
-impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> Driver<R, W> {
-    pub fn new(reader: R, writer: W, read_buf: BytesMut, queue: Arc<Queue>) -> Self {
+impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
+    pub fn new(stream: S, read_buf: BytesMut, queue: Arc<Queue>) -> Self {
         Driver {
-            reader,
-            writer,
+            stream,
             queue,
             write_buf: BytesMut::with_capacity(16 * 1024),
             read_buf,
@@ -93,7 +91,7 @@ impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> Driver<R, W> {
     }
 }
 
-impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> Driver<R, W> {
+impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
     /// Reads until the socket has nothing more, handing out every complete frame.
     /// `Ok` means the read side is registered for wake-up.
     fn read_side(&mut self, cx: &mut Context<'_>) -> Result<(), Error> {
@@ -101,7 +99,7 @@ impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> Driver<R, W> {
             if self.read_buf.capacity() - self.read_buf.len() < READ_CHUNK / 4 {
                 self.read_buf.reserve(READ_CHUNK);
             }
-            match tokio_util::io::poll_read_buf(Pin::new(&mut self.reader), cx, &mut self.read_buf)
+            match tokio_util::io::poll_read_buf(Pin::new(&mut self.stream), cx, &mut self.read_buf)
             {
                 Poll::Ready(Ok(0)) => {
                     return Err(Error::new(
@@ -120,7 +118,7 @@ impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> Driver<R, W> {
     /// Writes what was taken. `Ok(true)` means everything is written (and flushed).
     fn write_side(&mut self, cx: &mut Context<'_>) -> Result<bool, Error> {
         while !self.write_buf.is_empty() {
-            match Pin::new(&mut self.writer).poll_write(cx, &self.write_buf) {
+            match Pin::new(&mut self.stream).poll_write(cx, &self.write_buf) {
                 Poll::Ready(Ok(0)) => {
                     return Err(Error::new(
                         ErrorKind::Io,
@@ -133,7 +131,7 @@ impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> Driver<R, W> {
                 Poll::Pending => return Ok(false),
             }
         }
-        match Pin::new(&mut self.writer).poll_flush(cx) {
+        match Pin::new(&mut self.stream).poll_flush(cx) {
             Poll::Ready(Ok(())) => Ok(true),
             Poll::Ready(Err(e)) => Err(Error::io(Outcome::Unknown, e)),
             Poll::Pending => Ok(false),
@@ -141,7 +139,7 @@ impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> Driver<R, W> {
     }
 }
 
-impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> Future for Driver<R, W> {
+impl<S: AsyncRead + AsyncWrite + Unpin> Future for Driver<S> {
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {

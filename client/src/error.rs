@@ -39,6 +39,8 @@ pub enum ErrorKind {
     Config,
     /// The call cannot work as made (a blocking command on the shared client).
     Usage,
+    /// TLS failed: a certificate was refused, a file could not be read, the handshake broke.
+    Tls,
 }
 
 impl ErrorKind {
@@ -53,6 +55,7 @@ impl ErrorKind {
             ErrorKind::Decode => "unexpected reply",
             ErrorKind::Config => "invalid configuration",
             ErrorKind::Usage => "unsupported use",
+            ErrorKind::Tls => "TLS error",
         }
     }
 }

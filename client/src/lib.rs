@@ -47,6 +47,8 @@ mod raw;
 pub mod record;
 pub mod resp;
 pub mod shape;
+#[cfg(feature = "tls")]
+mod tls;
 mod value;
 
 /// Every command of the spec as a value: `cmd::get(key)`, `cmd::set(key, value).nx()`.
@@ -63,7 +65,7 @@ pub use arg::Arg;
 pub use client::{Client, Response};
 pub use cmd::reply;
 pub use command::{Command, CommandFlags, CommandMeta, DedicatedTarget};
-pub use config::{Addr, Config, DEFAULT_PORT, Protocol};
+pub use config::{Addr, Config, DEFAULT_PORT, Protocol, Tls};
 pub use connection::Resp;
 pub use error::{DecodeError, Error, ErrorKind, Outcome, Result};
 pub use raw::{FromReply, Raw};

@@ -45,6 +45,7 @@ pub struct ServerBuilder {
     pub(crate) password: Option<String>,
     acl_users: Vec<String>,
     pub(crate) unix_socket: bool,
+    pub(crate) tls_port: Option<u16>,
 }
 
 impl ServerBuilder {
@@ -132,6 +133,29 @@ impl ServerBuilder {
     #[track_caller]
     pub fn start(self) -> Server {
         Server::start_with(self)
+    }
+
+    /// Also listens for TLS on a free port ([`Server::tls_port`]) with `files`'
+    /// server certificate, trusting `files`' CA for client certificates, which
+    /// are optional (see [`require_client_cert`](Self::require_client_cert)).
+    /// The plain port stays open for the harness's own checks.
+    pub fn tls(mut self, files: &crate::TlsFiles) -> Self {
+        let port = crate::free_port();
+        let (cert, key) = files.server();
+        self.tls_port = Some(port);
+        self.config("tls-port", port.to_string())
+            .config("tls-cert-file", quote_config(&cert.to_string_lossy()))
+            .config("tls-key-file", quote_config(&key.to_string_lossy()))
+            .config(
+                "tls-ca-cert-file",
+                quote_config(&files.ca().to_string_lossy()),
+            )
+            .config("tls-auth-clients", "optional")
+    }
+
+    /// With [`tls`](Self::tls): clients must present a certificate signed by the CA.
+    pub fn require_client_cert(self) -> Self {
+        self.config("tls-auth-clients", "yes")
     }
 }
 

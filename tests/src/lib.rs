@@ -46,6 +46,7 @@ pub mod resp;
 mod server;
 mod shared;
 mod spawn;
+mod tls;
 mod wait;
 
 pub use binary::{INSTALL_HINT, REDIS_SERVER_BIN_ENV, locate_redis_server, redis_server_binary};
@@ -54,4 +55,5 @@ pub use keys::unique_key;
 pub use ports::free_port;
 pub use server::Server;
 pub use shared::shared;
+pub use tls::TlsFiles;
 pub use wait::{wait_until, wait_until_async};

@@ -128,6 +128,11 @@ impl Server {
         }
     }
 
+    /// The TLS port, when started with [`ServerBuilder::tls`](crate::ServerBuilder::tls).
+    pub fn tls_port(&self) -> Option<u16> {
+        self.settings.tls_port
+    }
+
     /// The unix socket path, if built with
     /// [`unix_socket`](ServerBuilder::unix_socket).
     ///

@@ -8,4 +8,5 @@ mod connection;
 mod coverage;
 mod errors;
 mod support;
+mod tls;
 mod ui;
