@@ -87,7 +87,10 @@ impl Client {
             Connected::Tcp(h) => tokio::spawn(Driver::new(h.stream, h.read_buf, queue.clone())),
             Connected::Unix(h) => tokio::spawn(Driver::new(h.stream, h.read_buf, queue.clone())),
             #[cfg(feature = "tls")]
-            Connected::Tls(h) => tokio::spawn(Driver::new(h.stream, h.read_buf, queue.clone())),
+            Connected::Tls(h) => {
+                let h = *h;
+                tokio::spawn(Driver::new(h.stream, h.read_buf, queue.clone()))
+            }
         };
         Ok(Client {
             inner: Arc::new(Inner {

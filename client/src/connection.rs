@@ -31,7 +31,7 @@ pub(crate) enum Connected {
     Tcp(Handshaked<TcpStream>),
     Unix(Handshaked<UnixStream>),
     #[cfg(feature = "tls")]
-    Tls(Handshaked<tokio_rustls::client::TlsStream<TcpStream>>),
+    Tls(Box<Handshaked<tokio_rustls::client::TlsStream<TcpStream>>>),
 }
 
 impl Connected {
@@ -60,7 +60,7 @@ pub(crate) async fn connect(config: &Config) -> Result<Connected> {
                 #[cfg(feature = "tls")]
                 if let Some(tls) = config.tls_settings() {
                     let stream = crate::tls::handshake(stream, host, tls).await?;
-                    return Ok(Connected::Tls(handshake(stream, config).await?));
+                    return Ok(Connected::Tls(Box::new(handshake(stream, config).await?)));
                 }
                 Ok(Connected::Tcp(handshake(stream, config).await?))
             }
