@@ -7,6 +7,7 @@ mod commands;
 mod connection;
 mod coverage;
 mod errors;
+mod spec_b;
 mod support;
 mod tls;
 mod ui;

@@ -36,50 +36,82 @@ where
 }
 
 /// Runs one command on a fresh connection of its own (the dedicated-connection
-/// API is a later issue): the command is encoded by redtyped, sent over a plain
-/// socket (after `HELLO 3` for RESP3), and its reply decoded with the command's
-/// own reply shape. For testing commands the shared client refuses.
-#[allow(
-    dead_code,
-    reason = "used by the spec_* parts as their dedicated commands are annotated"
-)]
+/// API is a later issue) and decodes its reply with the command's own shape;
+/// a server error reply panics. For testing commands the shared client refuses.
 pub async fn call_dedicated<C: redtyped::Command>(
     server: &Server,
     protocol: Protocol,
     command: C,
 ) -> redtyped::Result<<C::Shape as redtyped::shape::Shape>::Output> {
-    use redtyped::resp::{ArgWriter, FrameScanner, Limits, Reader};
-    use redtyped::shape::Shape;
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let name = C::META.name;
+    let reply = Session::open(server, protocol).await.call(command).await;
+    Ok(reply.unwrap_or_else(|e| panic!("{name} replied with an error: {e}")))
+}
 
-    async fn roundtrip(stream: &mut tokio::net::TcpStream, request: &[u8]) -> bytes::Bytes {
-        stream.write_all(request).await.unwrap();
-        let mut buf = bytes::BytesMut::new();
+/// A connection of its own on which commands run one after another, for
+/// commands whose effect lasts on the connection (MULTI … EXEC, WATCH) or
+/// that block it. Commands are encoded by redtyped and sent over a plain
+/// socket (after `HELLO 3` for RESP3); replies are decoded with each
+/// command's own shape.
+pub struct Session {
+    stream: tokio::net::TcpStream,
+    buf: bytes::BytesMut,
+}
+
+impl Session {
+    /// Connects to `server`, speaking `protocol`.
+    pub async fn open(server: &Server, protocol: Protocol) -> Session {
+        let stream = tokio::net::TcpStream::connect(server.addr()).await.unwrap();
+        let mut session = Session {
+            stream,
+            buf: bytes::BytesMut::new(),
+        };
+        if protocol == Protocol::Resp3 {
+            session.roundtrip(b"*2\r\n$5\r\nHELLO\r\n$1\r\n3\r\n").await;
+        }
+        session
+    }
+
+    /// Sends `command` and returns its whole reply frame, undecoded (`+QUEUED`
+    /// inside MULTI, an error reply).
+    pub async fn frame<C: redtyped::Command>(&mut self, command: C) -> bytes::Bytes {
+        let mut out = bytes::BytesMut::new();
+        let mut w = redtyped::resp::ArgWriter::begin(&mut out);
+        command.write_args(&mut w);
+        w.finish();
+        self.roundtrip(&out).await
+    }
+
+    /// Sends `command` and decodes its reply with the command's shape; a
+    /// server error reply is `Err` with its text.
+    pub async fn call<C: redtyped::Command>(
+        &mut self,
+        command: C,
+    ) -> Result<<C::Shape as redtyped::shape::Shape>::Output, String> {
+        use redtyped::shape::Shape;
+        let name = C::META.name;
+        let frame = self.frame(command).await;
+        if frame.starts_with(b"-") || frame.starts_with(b"!") {
+            return Err(String::from_utf8_lossy(&frame).trim().to_string());
+        }
+        let mut reader = redtyped::resp::Reader::new(&frame);
+        Ok(<C::Shape as Shape>::read(&mut reader).unwrap_or_else(|e| panic!("{name}: {e}")))
+    }
+
+    async fn roundtrip(&mut self, request: &[u8]) -> bytes::Bytes {
+        use redtyped::resp::{FrameScanner, Limits};
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+        self.stream.write_all(request).await.unwrap();
         let mut scanner = FrameScanner::new(Limits::default());
         loop {
-            if let Some(n) = scanner.scan(&buf).unwrap() {
-                return buf.split_to(n).freeze();
+            if let Some(n) = scanner.scan(&self.buf).unwrap() {
+                return self.buf.split_to(n).freeze();
             }
             assert!(
-                stream.read_buf(&mut buf).await.unwrap() > 0,
+                self.stream.read_buf(&mut self.buf).await.unwrap() > 0,
                 "server closed the connection"
             );
         }
     }
-
-    let mut stream = tokio::net::TcpStream::connect(server.addr()).await.unwrap();
-    if protocol == Protocol::Resp3 {
-        roundtrip(&mut stream, b"*2\r\n$5\r\nHELLO\r\n$1\r\n3\r\n").await;
-    }
-    let mut out = bytes::BytesMut::new();
-    let mut w = ArgWriter::begin(&mut out);
-    command.write_args(&mut w);
-    w.finish();
-    let frame = roundtrip(&mut stream, &out).await;
-    if frame.starts_with(b"-") || frame.starts_with(b"!") {
-        let text = String::from_utf8_lossy(&frame).trim().to_string();
-        panic!("{} replied with an error: {text}", C::META.name);
-    }
-    let mut reader = Reader::new(&frame);
-    Ok(<C::Shape as Shape>::read(&mut reader).unwrap_or_else(|e| panic!("{}: {e}", C::META.name)))
 }
