@@ -8,6 +8,7 @@ mod connection;
 mod coverage;
 mod errors;
 mod spec_b;
+mod spec_c;
 mod support;
 mod tls;
 mod ui;
