@@ -83,7 +83,8 @@ impl Shape for Text {
     }
 }
 
-/// `int`: an integer, as `i64`.
+/// `int`: an integer, as `i64`; also integer text, which some replies use for
+/// counts (XPENDING's per-consumer counts).
 pub struct Int;
 
 impl Shape for Int {
@@ -91,7 +92,10 @@ impl Shape for Int {
     fn decode<'a>(item: Item<'a>, _: &mut Reader<'a>) -> Result<i64, DecodeError> {
         match item {
             Item::Integer(i) => Ok(i),
-            _ => Err(mismatch("an integer", &item)),
+            _ => text(&item)
+                .and_then(|b| std::str::from_utf8(b).ok())
+                .and_then(|s| s.parse().ok())
+                .ok_or_else(|| mismatch("an integer", &item)),
         }
     }
 }

@@ -145,6 +145,7 @@ fn argument(v: &Value) -> Result<Argument, String> {
             .transpose()?
             .unwrap_or_default(),
         x_name: None,
+        x_type: None,
         x_blocking: false,
     })
 }
@@ -169,6 +170,7 @@ fn carry_names(fresh: &mut [Argument], old: &[Argument]) {
         if let Some((_, o)) = same {
             arg.x_name = o.x_name.clone();
             arg.x_blocking = o.x_blocking;
+            arg.x_type = o.x_type;
             carry_names(&mut arg.arguments, &o.arguments);
         }
     }
@@ -185,6 +187,7 @@ pub fn facts_only(command: &Command) -> Command {
         for a in args {
             a.x_name = None;
             a.x_blocking = false;
+            a.x_type = None;
             strip(&mut a.arguments);
         }
     }

@@ -1263,11 +1263,22 @@ impl CommandModel {
                 .map(|s| s.to_string())
                 .collect(),
         };
+        // `x_type` overrides the server's kind for the Rust parameter.
+        fn retype(args: &mut [Argument]) {
+            for a in args {
+                if let Some(kind) = a.x_type {
+                    a.kind = kind;
+                }
+                retype(&mut a.arguments);
+            }
+        }
+        let mut arguments = spec.arguments.clone();
+        retype(&mut arguments);
         let mut encode = TokenStream::new();
         for word in name.split(' ') {
             encode.extend(token_write(word));
         }
-        for arg in &spec.arguments {
+        for arg in &arguments {
             encode.extend(if arg.optional {
                 b.optional(arg, &[])?
             } else {

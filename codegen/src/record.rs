@@ -175,7 +175,10 @@ impl RecordIndex {
         let min_items = record.fields.iter().filter(|f| !f.optional).count();
         for field in &record.fields {
             let reply = self.parse(&field.reply)?;
-            let f = ident(&field.name);
+            let member = ident(&field.name);
+            // Locals carry a prefix so a field named like a decoder variable
+            // (`entries`, `key`, `text`) cannot shadow it.
+            let f = format_ident!("field_{}", crate::names::snake(&field.name));
             let mut t = reply.record_rust_tokens(root);
             if field.optional {
                 t = quote!(::core::option::Option<#t>);
@@ -185,8 +188,8 @@ impl RecordIndex {
                 field.reply,
                 if field.optional { ", when present" } else { "" }
             );
-            decls.push(quote!(#[doc = #fdoc] pub #f: #t,));
-            fields.push(f.clone());
+            decls.push(quote!(#[doc = #fdoc] pub #member: #t,));
+            fields.push((member, f.clone()));
             let shape = reply.record_shape(root);
             let kind = format_ident!("{}", reply.item_kind());
             let key = Literal::byte_string(field.key.as_deref().unwrap_or(&field.name).as_bytes());
@@ -239,6 +242,8 @@ impl RecordIndex {
                 },
             });
         }
+        let members: Vec<&Ident> = fields.iter().map(|(m, _)| m).collect();
+        let locals: Vec<&Ident> = fields.iter().map(|(_, f)| f).collect();
         let body = match record.form {
             RecordForm::Array => quote! {
                 let mut left = #root::record::array_len(&item, #record_name, #min_items)?;
@@ -267,13 +272,8 @@ impl RecordIndex {
                         }
                     }
                 };
-                let inits = fields
-                    .iter()
-                    .map(|f| quote!(let mut #f = ::core::option::Option::None;));
-                let finishes = fields
-                    .iter()
-                    .zip(finishes)
-                    .map(|(f, fin)| quote!(let #f = #fin;));
+                let inits = locals.iter().map(|f| quote!(let mut #f = ::core::option::Option::None;));
+                let finishes = locals.iter().zip(finishes).map(|(f, fin)| quote!(let #f = #fin;));
                 quote! {
                     #(#inits)*
                     #loop_
@@ -298,7 +298,7 @@ impl RecordIndex {
                     -> ::core::result::Result<Self, #root::DecodeError>
                 {
                     #body
-                    ::core::result::Result::Ok(#ty { #(#fields),* })
+                    ::core::result::Result::Ok(#ty { #(#members: #locals),* })
                 }
             }
         })

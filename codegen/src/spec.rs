@@ -227,6 +227,10 @@ pub struct Argument {
     /// Our annotation: the Rust name of this argument's method or parameter.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub x_name: Option<String>,
+    /// Our annotation: the kind the Rust parameter takes when the server's is too
+    /// narrow (ZCOUNT's `min` is documented `double` but takes `(1` and `-inf`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub x_type: Option<ArgKind>,
     /// Our annotation: giving this argument makes the command block its
     /// connection (XREAD's BLOCK): its method is not offered on the shared client.
     #[serde(default, skip_serializing_if = "is_false")]

@@ -375,21 +375,21 @@ async fn zrank_and_zrevrank_present_and_missing() {
 async fn zincrby_returns_the_new_score() {
     each_protocol(|client| async move {
         let key = unique_key("zincrby");
-        let new: f64 = client.zincrby(&key, 5, "m").await.unwrap();
+        let new: f64 = client.zincrby(&key, 5.0, "m").await.unwrap();
         assert_eq!(new, 5.0, "a new member starts from 0");
         assert_eq!(zset_raw(&key), [("m".to_owned(), 5.0)]);
-        assert_eq!(client.zincrby(&key, -7, "m").await.unwrap(), -2.0);
+        assert_eq!(client.zincrby(&key, -7.0, "m").await.unwrap(), -2.0);
         assert_eq!(zset_raw(&key), [("m".to_owned(), -2.0)]);
 
         // Fractions and infinities come back as the server holds them.
         raw(&["ZADD", &key, "0.5", "half", "inf", "top"]);
-        assert_eq!(client.zincrby(&key, 1, "half").await.unwrap(), 1.5);
-        assert_eq!(client.zincrby(&key, 1, "top").await.unwrap(), f64::INFINITY);
+        assert_eq!(client.zincrby(&key, 1.0, "half").await.unwrap(), 1.5);
+        assert_eq!(client.zincrby(&key, 1.0, "top").await.unwrap(), f64::INFINITY);
 
         let string = unique_key("zincrby-string");
         raw(&["SET", &string, "v"]);
         assert_server_error(
-            client.zincrby(&string, 1, "m").await,
+            client.zincrby(&string, 1.0, "m").await,
             "WRONGTYPE",
             "wrong kind",
         );
@@ -795,7 +795,7 @@ async fn zdiff_zinter_zunion_and_their_store_and_card_forms() {
         assert_eq!(inter, owned(&[("y", 12.0), ("z", 23.0)]));
         let weighted: Vec<(String, f64)> = client
             .zinter(2, [&a, &b])
-            .weights([2, 1])
+            .weights([2.0, 1.0])
             .withscores()
             .await
             .unwrap();
@@ -820,7 +820,7 @@ async fn zdiff_zinter_zunion_and_their_store_and_card_forms() {
         assert_eq!(
             client
                 .zinterstore(&dst, 2, [&a, &b])
-                .weights([1, 0])
+                .weights([1.0, 0.0])
                 .aggregate_sum()
                 .await
                 .unwrap(),
@@ -841,7 +841,7 @@ async fn zdiff_zinter_zunion_and_their_store_and_card_forms() {
         );
         let union: Vec<(String, f64)> = client
             .zunion(2, [&a, &b])
-            .weights([3, 0])
+            .weights([3.0, 0.0])
             .aggregate_max()
             .withscores()
             .await
