@@ -272,8 +272,13 @@ impl RecordIndex {
                         }
                     }
                 };
-                let inits = locals.iter().map(|f| quote!(let mut #f = ::core::option::Option::None;));
-                let finishes = locals.iter().zip(finishes).map(|(f, fin)| quote!(let #f = #fin;));
+                let inits = locals
+                    .iter()
+                    .map(|f| quote!(let mut #f = ::core::option::Option::None;));
+                let finishes = locals
+                    .iter()
+                    .zip(finishes)
+                    .map(|(f, fin)| quote!(let #f = #fin;));
                 quote! {
                     #(#inits)*
                     #loop_

@@ -9,6 +9,7 @@ mod coverage;
 mod errors;
 mod spec_b;
 mod spec_c;
+mod spec_d;
 mod support;
 mod tls;
 mod ui;

@@ -384,7 +384,10 @@ async fn zincrby_returns_the_new_score() {
         // Fractions and infinities come back as the server holds them.
         raw(&["ZADD", &key, "0.5", "half", "inf", "top"]);
         assert_eq!(client.zincrby(&key, 1.0, "half").await.unwrap(), 1.5);
-        assert_eq!(client.zincrby(&key, 1.0, "top").await.unwrap(), f64::INFINITY);
+        assert_eq!(
+            client.zincrby(&key, 1.0, "top").await.unwrap(),
+            f64::INFINITY
+        );
 
         let string = unique_key("zincrby-string");
         raw(&["SET", &string, "v"]);
