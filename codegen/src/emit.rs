@@ -254,6 +254,9 @@ fn command(model: &CommandModel, root: &TokenStream) -> (TokenStream, TokenStrea
             let Some(k) = model.method_state(m) else {
                 continue;
             };
+            if !model.offered_in(m, i) {
+                continue;
+            }
             let j = i.max(k);
             if j == i {
                 methods.push(method(m, quote!(Self), &[], quote!(self)));

@@ -257,6 +257,9 @@ pub struct Method {
     pub doc: String,
     /// Giving this argument makes the command block (`x_blocking`).
     pub blocking: bool,
+    /// For an option inside an optional block: the block's name (its option
+    /// is written only with the block).
+    pub requires: Option<String>,
 }
 
 /// One reply state.
@@ -984,6 +987,7 @@ impl Builder<'_> {
                     body: quote!(this.#field = true;),
                     triggers: own_triggers,
                     blocking: false,
+                requires: None,
                     doc: format!("Adds `{}`.", syntax(arg).trim_matches(['[', ']'])),
                 })?;
                 Ok(quote!(if self.#field { #token }))
@@ -1019,6 +1023,7 @@ impl Builder<'_> {
                         body: quote!(this.#field = ::core::option::Option::Some(#value);),
                         triggers: t,
                         blocking: false,
+                requires: None,
                         doc: format!("Adds `{}`.", syntax(member)),
                     })?;
                 }
@@ -1048,6 +1053,7 @@ impl Builder<'_> {
                     body: quote!(this.#field = ::core::option::Option::Some(#init);),
                     triggers: own_triggers,
                     blocking: false,
+                requires: None,
                     doc: format!("Adds `{}`.", syntax(arg).trim_matches(['[', ']'])),
                 })?;
                 let write = s.write(&root, quote!(v));
@@ -1160,6 +1166,7 @@ impl Builder<'_> {
                     body: quote!(this.#field = ::core::option::Option::Some((#enum_ident::#v, #(#values,)*));),
                     triggers: mt,
                     blocking: false,
+                requires: None,
                 doc: format!("Adds `{}`.", syntax(arg).trim_matches(['[', ']'])),
                 })?;
             }
@@ -1170,6 +1177,7 @@ impl Builder<'_> {
                 body: quote!(this.#field = ::core::option::Option::Some((#(#values,)*));),
                 triggers: t.clone(),
                 blocking: false,
+                requires: None,
                 doc: format!("Adds `{}`.", syntax(arg).trim_matches(['[', ']'])),
             })?;
         }
@@ -1353,6 +1361,21 @@ impl CommandModel {
             blocking_checks: b.blocking_checks,
             states,
         })
+    }
+
+    /// True when method `m` may be called in state `state`: an option inside an
+    /// optional block that selects its own reply is offered only once the block
+    /// was given (HRANDFIELD's WITHVALUES needs COUNT), when the block selects a
+    /// reply of its own.
+    pub fn offered_in(&self, m: &Method, state: usize) -> bool {
+        let Some(block) = &m.requires else { return true };
+        if !self.states.iter().any(|s| s.when.as_deref() == Some(block)) {
+            return true;
+        }
+        match self.states[state].when.as_deref() {
+            Some(when) => when == block || m.triggers.iter().any(|t| t == when),
+            None => false,
+        }
     }
 
     /// The highest-precedence state a method selects, if it selects one.
