@@ -987,7 +987,7 @@ impl Builder<'_> {
                     body: quote!(this.#field = true;),
                     triggers: own_triggers,
                     blocking: false,
-                requires: None,
+                    requires: None,
                     doc: format!("Adds `{}`.", syntax(arg).trim_matches(['[', ']'])),
                 })?;
                 Ok(quote!(if self.#field { #token }))
@@ -1023,7 +1023,7 @@ impl Builder<'_> {
                         body: quote!(this.#field = ::core::option::Option::Some(#value);),
                         triggers: t,
                         blocking: false,
-                requires: None,
+                        requires: None,
                         doc: format!("Adds `{}`.", syntax(member)),
                     })?;
                 }
@@ -1053,7 +1053,7 @@ impl Builder<'_> {
                     body: quote!(this.#field = ::core::option::Option::Some(#init);),
                     triggers: own_triggers,
                     blocking: false,
-                requires: None,
+                    requires: None,
                     doc: format!("Adds `{}`.", syntax(arg).trim_matches(['[', ']'])),
                 })?;
                 let write = s.write(&root, quote!(v));
@@ -1368,7 +1368,9 @@ impl CommandModel {
     /// was given (HRANDFIELD's WITHVALUES needs COUNT), when the block selects a
     /// reply of its own.
     pub fn offered_in(&self, m: &Method, state: usize) -> bool {
-        let Some(block) = &m.requires else { return true };
+        let Some(block) = &m.requires else {
+            return true;
+        };
         if !self.states.iter().any(|s| s.when.as_deref() == Some(block)) {
             return true;
         }

@@ -10,6 +10,7 @@ mod errors;
 mod spec_b;
 mod spec_c;
 mod spec_d;
+mod spec_e;
 mod support;
 mod tls;
 mod ui;
