@@ -14,17 +14,10 @@ pub fn link(name: &str) -> String {
 /// What the reply is, with the options that change it.
 pub fn reply_line(model: &CommandModel) -> String {
     let mut line = format!("Reply: `{}`", model.states[0].reply.rust_type());
-    for state in &model.states[1..] {
-        let when = state.when.as_deref().unwrap_or_default();
-        let methods: Vec<String> = model
-            .methods
-            .iter()
-            .filter(|m| m.triggers.iter().any(|t| t == when))
-            .map(|m| format!("`.{}()`", m.ident.to_string().trim_start_matches("r#")))
-            .collect();
+    for (i, state) in model.states.iter().enumerate().skip(1) {
         line.push_str(&format!(
             "; with {}: `{}`",
-            methods.join(" or "),
+            model.selecting_methods(i).join(" or "),
             state.reply.rust_type()
         ));
     }
@@ -82,12 +75,14 @@ pub fn command(model: &CommandModel) -> Vec<String> {
             "Not a method of the shared `Client`: this command needs a connection of its own ({why})."
         ));
     }
-    if !model.methods.is_empty() {
-        let methods: Vec<String> = model
-            .methods
-            .iter()
-            .map(|m| format!("`.{}()`", m.ident.to_string().trim_start_matches("r#")))
-            .collect();
+    let methods: Vec<String> = model
+        .methods
+        .iter()
+        .map(|m| &m.ident)
+        .chain(model.iter_methods.iter().map(|m| &m.ident))
+        .map(|ident| format!("`.{}()`", ident.to_string().trim_start_matches("r#")))
+        .collect();
+    if !methods.is_empty() {
         lines.push(String::new());
         lines.push(format!("Options: {}.", methods.join(", ")));
     }

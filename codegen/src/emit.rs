@@ -4,7 +4,7 @@ use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
 use crate::docs;
-use crate::model::{CommandModel, Method, Scalar};
+use crate::model::{CommandModel, IterMethod, Method, Scalar};
 use crate::{Error, Options};
 
 /// Flags the runtime knows by name; others stay in the spec only.
@@ -196,42 +196,17 @@ fn command(model: &CommandModel, root: &TokenStream) -> (TokenStream, TokenStrea
         }
     });
 
-    // Methods that set an optional repeated argument replace its type parameter.
+    // Methods that set an optional repeated argument replace its type parameter;
+    // one that selects a reply variant also moves to that state, as below.
     for m in &model.iter_methods {
-        let param = &model.iters[m.iter];
-        let fresh = format_ident!("{}New", param.ident);
-        let fresh_elements = param.repeated.elements(&fresh);
-        let fresh_bounds = param.repeated.bounds(&fresh, root);
-        let out_iters: Vec<&Ident> = model
-            .iters
-            .iter()
-            .enumerate()
-            .map(|(i, p)| if i == m.iter { &fresh } else { &p.ident })
-            .collect();
-        let ident = &m.ident;
-        let arg = &m.param;
-        let field = &m.field;
-        let others: Vec<&Ident> = field_idents
-            .iter()
-            .copied()
-            .filter(|f| *f != field)
-            .collect();
-        let mdoc = format!(" {}", m.doc);
-        items.extend(quote! {
-            impl<'a, S, #(#iters,)* T> #ty<'a, S, #(#iters,)* T> {
-                #[doc = #mdoc]
-                pub fn #ident<#fresh, #(#fresh_elements,)*>(self, #arg: #fresh) -> #ty<'a, S, #(#out_iters,)* T>
-                where #(#fresh_bounds,)*
-                {
-                    #ty {
-                        __target: self.__target,
-                        #field: ::core::option::Option::Some(#arg),
-                        #(#others: self.#others,)*
-                        __shape: ::core::marker::PhantomData,
-                    }
+        match model.selected_state(&m.triggers) {
+            None => items.extend(iter_method(model, m, root, None)),
+            Some(k) => {
+                for i in 0..model.states.len() {
+                    items.extend(iter_method(model, m, root, Some((i, i.max(k)))));
                 }
             }
-        });
+        }
     }
 
     // Methods that keep the reply type.
@@ -338,6 +313,71 @@ fn command(model: &CommandModel, root: &TokenStream) -> (TokenStream, TokenStrea
         }
     };
     (items, client_method)
+}
+
+/// A method setting an optional repeated argument: an impl over any shape
+/// (`states` none), or over state `from`'s shape moving to state `to`'s.
+fn iter_method(
+    model: &CommandModel,
+    m: &IterMethod,
+    root: &TokenStream,
+    states: Option<(usize, usize)>,
+) -> TokenStream {
+    let ty = &model.type_ident;
+    let iters: Vec<&Ident> = model.iters.iter().map(|i| &i.ident).collect();
+    let param = &model.iters[m.iter];
+    let fresh = format_ident!("{}New", param.ident);
+    let fresh_elements = param.repeated.elements(&fresh);
+    let fresh_bounds = param.repeated.bounds(&fresh, root);
+    let out_iters: Vec<&Ident> = model
+        .iters
+        .iter()
+        .enumerate()
+        .map(|(i, p)| if i == m.iter { &fresh } else { &p.ident })
+        .collect();
+    let ident = &m.ident;
+    let arg = &m.param;
+    let field = &m.field;
+    let others: Vec<&Ident> = model
+        .fields
+        .iter()
+        .map(|f| &f.ident)
+        .filter(|f| *f != field)
+        .collect();
+    let mdoc = format!(" {}", m.doc);
+    let (impl_generics, shape, out_shape, shape_generics) = match states {
+        None => (vec![format_ident!("S")], quote!(S), quote!(S), Vec::new()),
+        Some((from, to)) => {
+            let (from, to) = (&model.states[from], &model.states[to]);
+            let fresh: Vec<Ident> = to
+                .generics
+                .iter()
+                .filter(|g| !from.generics.contains(g))
+                .cloned()
+                .collect();
+            (
+                from.generics.clone(),
+                from.shape.clone(),
+                to.shape.clone(),
+                fresh,
+            )
+        }
+    };
+    quote! {
+        impl<'a, #(#impl_generics,)* #(#iters,)* T> #ty<'a, #shape, #(#iters,)* T> {
+            #[doc = #mdoc]
+            pub fn #ident<#(#shape_generics,)* #fresh, #(#fresh_elements,)*>(self, #arg: #fresh) -> #ty<'a, #out_shape, #(#out_iters,)* T>
+            where #(#fresh_bounds,)*
+            {
+                #ty {
+                    __target: self.__target,
+                    #field: ::core::option::Option::Some(#arg),
+                    #(#others: self.#others,)*
+                    __shape: ::core::marker::PhantomData,
+                }
+            }
+        }
+    }
 }
 
 fn method(m: &Method, ret: TokenStream, generics: &[Ident], start: TokenStream) -> TokenStream {

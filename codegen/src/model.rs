@@ -151,6 +151,8 @@ pub struct IterMethod {
     pub field: Ident,
     /// Index into the command's iterator parameters.
     pub iter: usize,
+    /// Names and tokens of the argument this method gives (for reply variants).
+    pub triggers: Vec<String>,
     pub doc: String,
 }
 
@@ -252,7 +254,7 @@ pub struct Method {
     pub params: Vec<(Ident, TokenStream)>,
     /// Statements applied to `this`.
     pub body: TokenStream,
-    /// Names of the arguments this method gives (for reply variants).
+    /// Names and tokens of the arguments this method gives (for reply variants).
     pub triggers: Vec<String>,
     pub doc: String,
     /// Giving this argument makes the command block (`x_blocking`).
@@ -267,8 +269,8 @@ pub struct State {
     pub reply: ReplyType,
     pub shape: TokenStream,
     pub generics: Vec<Ident>,
-    /// The argument that selects this state (none for the base state).
-    pub when: Option<String>,
+    /// The arguments (names or tokens) any of which selects this state; empty for the base state.
+    pub when: Vec<String>,
 }
 
 /// Argument kinds that carry one value.
@@ -342,9 +344,26 @@ fn method_name(arg: &Argument) -> String {
     }
 }
 
+/// What a reply variant's `when` may call an argument: its name, and its token
+/// when it has one (siblings the server names alike, such as SORT's `BY pattern`
+/// and `GET pattern`, differ by token).
+fn identities(arg: &Argument) -> impl Iterator<Item = String> + '_ {
+    std::iter::once(arg.name.clone()).chain(arg.token.clone().filter(|t| !t.is_empty()))
+}
+
 /// The name of a parameter for an argument: `x_name`, else its name.
 fn param_name(arg: &Argument) -> String {
     arg.x_name.clone().unwrap_or_else(|| snake(&arg.name))
+}
+
+/// Syntax of an optional argument as it is written when given: without the
+/// brackets that mark it optional (`GET pattern [GET pattern ...]`).
+fn given_syntax(arg: &Argument) -> String {
+    let text = syntax(arg);
+    match text.strip_prefix('[').and_then(|t| t.strip_suffix(']')) {
+        Some(inner) if arg.optional => inner.to_string(),
+        _ => text,
+    }
 }
 
 /// Syntax of one argument as Redis documents it, for docs.
@@ -674,7 +693,8 @@ impl Builder<'_> {
             param: ident(&param_name(arg)),
             field: field.clone(),
             iter: self.iters.len(),
-            doc: format!("Adds `{}`.", syntax(arg).trim_matches(['[', ']'])),
+            triggers: identities(arg).collect(),
+            doc: format!("Adds `{}`.", given_syntax(arg)),
         });
         self.iters.push(IterParam {
             ident: iter,
@@ -971,7 +991,7 @@ impl Builder<'_> {
             }
         }
         let mut own_triggers = triggers.to_vec();
-        own_triggers.push(arg.name.clone());
+        own_triggers.extend(identities(arg));
         let field = self.field_ident(&arg.name);
         let token = maybe_token(arg);
         match arg.kind {
@@ -988,7 +1008,7 @@ impl Builder<'_> {
                     triggers: own_triggers,
                     blocking: false,
                     requires: None,
-                    doc: format!("Adds `{}`.", syntax(arg).trim_matches(['[', ']'])),
+                    doc: format!("Adds `{}`.", given_syntax(arg)),
                 })?;
                 Ok(quote!(if self.#field { #token }))
             }
@@ -1016,7 +1036,7 @@ impl Builder<'_> {
                         quote!(#enum_ident::#v(#(#values),*))
                     };
                     let mut t = own_triggers.clone();
-                    t.push(member.name.clone());
+                    t.extend(identities(member));
                     self.add_method(Method {
                         ident: ident(&method_name(member)),
                         params,
@@ -1054,7 +1074,7 @@ impl Builder<'_> {
                     triggers: own_triggers,
                     blocking: false,
                     requires: None,
-                    doc: format!("Adds `{}`.", syntax(arg).trim_matches(['[', ']'])),
+                    doc: format!("Adds `{}`.", given_syntax(arg)),
                 })?;
                 let write = s.write(&root, quote!(v));
                 Ok(quote!(if let ::core::option::Option::Some(v) = self.#field { #token #write }))
@@ -1154,12 +1174,12 @@ impl Builder<'_> {
         let first_method = self.methods.len();
         if let Some(def) = &leading_enum {
             let oneof = required[0];
-            t.push(oneof.name.clone());
+            t.extend(identities(oneof));
             for (member, variant) in oneof.arguments.iter().zip(&def.variants) {
                 let v = &variant.ident;
                 let enum_ident = &def.ident;
                 let mut mt = t.clone();
-                mt.push(member.name.clone());
+                mt.extend(identities(member));
                 self.add_method(Method {
                     ident: ident(&method_name(member)),
                     params: params.clone(),
@@ -1167,7 +1187,7 @@ impl Builder<'_> {
                     triggers: mt,
                     blocking: false,
                 requires: None,
-                doc: format!("Adds `{}`.", syntax(arg).trim_matches(['[', ']'])),
+                doc: format!("Adds `{}`.", given_syntax(arg)),
                 })?;
             }
         } else {
@@ -1178,7 +1198,7 @@ impl Builder<'_> {
                 triggers: t.clone(),
                 blocking: false,
                 requires: None,
-                doc: format!("Adds `{}`.", syntax(arg).trim_matches(['[', ']'])),
+                doc: format!("Adds `{}`.", given_syntax(arg)),
             })?;
         }
         // The write, in spec order: required children from the tuple, optional ones from their fields.
@@ -1318,10 +1338,13 @@ impl CommandModel {
             reply: base,
             shape,
             generics,
-            when: None,
+            when: Vec::new(),
         });
         for variant in &spec.x_reply_variants {
-            if !b.methods.iter().any(|m| m.triggers.contains(&variant.when)) {
+            let given = |triggers: &[String]| triggers.contains(&variant.when);
+            if !b.methods.iter().any(|m| given(&m.triggers))
+                && !b.iter_methods.iter().any(|m| given(&m.triggers))
+            {
                 return Err(b.error(format!(
                     "reply variant `when: {}` names no optional argument",
                     variant.when
@@ -1329,6 +1352,14 @@ impl CommandModel {
             }
             let reply = ReplyType::parse_with(&variant.reply, &known)?;
             let (shape, generics) = reply.shape(&quote!(crate));
+            // Consecutive variants with one reply are one state that any of
+            // their arguments selects (GEOSEARCH's WITHCOORD, WITHDIST, WITHHASH).
+            if let [_, .., last] = states.as_mut_slice() {
+                if last.shape.to_string() == shape.to_string() {
+                    last.when.push(variant.when.clone());
+                    continue;
+                }
+            }
             if states
                 .iter()
                 .any(|s| s.shape.to_string() == shape.to_string())
@@ -1342,7 +1373,7 @@ impl CommandModel {
                 reply,
                 shape,
                 generics,
-                when: Some(variant.when.clone()),
+                when: vec![variant.when.clone()],
             });
         }
 
@@ -1371,24 +1402,38 @@ impl CommandModel {
         let Some(block) = &m.requires else {
             return true;
         };
-        if !self.states.iter().any(|s| s.when.as_deref() == Some(block)) {
+        if !self.states.iter().any(|s| s.when.iter().any(|w| w == block)) {
             return true;
         }
-        match self.states[state].when.as_deref() {
-            Some(when) => when == block || m.triggers.iter().any(|t| t == when),
-            None => false,
-        }
+        self.states[state].when.iter().any(|w| w == block || m.triggers.contains(w))
     }
 
-    /// The highest-precedence state a method selects, if it selects one.
-    pub fn method_state(&self, method: &Method) -> Option<usize> {
+    /// The highest-precedence state that giving an argument with these
+    /// triggers selects, if it selects one.
+    pub fn selected_state(&self, triggers: &[String]) -> Option<usize> {
         self.states
             .iter()
             .enumerate()
             .skip(1)
-            .filter(|(_, s)| s.when.as_ref().is_some_and(|w| method.triggers.contains(w)))
+            .filter(|(_, s)| s.when.iter().any(|w| triggers.contains(w)))
             .map(|(i, _)| i)
             .max()
+    }
+
+    /// The state a builder method selects, if it selects one.
+    pub fn method_state(&self, method: &Method) -> Option<usize> {
+        self.selected_state(&method.triggers)
+    }
+
+    /// The names (`.withscores()`) of the builder methods that select a state.
+    pub fn selecting_methods(&self, state: usize) -> Vec<String> {
+        let methods = self.methods.iter().map(|m| (&m.ident, &m.triggers));
+        let iter_methods = self.iter_methods.iter().map(|m| (&m.ident, &m.triggers));
+        methods
+            .chain(iter_methods)
+            .filter(|(_, triggers)| self.selected_state(triggers) == Some(state))
+            .map(|(ident, _)| format!("`.{}()`", ident.to_string().trim_start_matches("r#")))
+            .collect()
     }
 
     /// The command's syntax line: `SET key value [NX | XX] …`.

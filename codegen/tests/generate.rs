@@ -106,3 +106,57 @@ fn rejects_what_it_cannot_generate_with_a_reason() {
         .to_string();
     assert!(e.starts_with("invalid spec"), "{e}");
 }
+
+#[test]
+fn reply_variants_by_token_shared_and_on_repeated_options() {
+    let base = r#""group":"generic","since":"1.0.0","arity":-2"#;
+    // Two siblings the server names alike (SORT's `BY pattern` and `GET pattern`):
+    // `when` tells them apart by token, and a repeated option selects a variant too.
+    let code = generate_from_json(
+        &one_command(&format!(
+            r#"{{{base},"arguments":[{{"name":"key","type":"key"}},
+                {{"name":"pattern","type":"pattern","token":"BY","optional":true}},
+                {{"name":"pattern","type":"pattern","token":"GET","optional":true,"multiple":true,"multiple_token":true}}],
+              "x_reply":"array<bulk>","x_reply_variants":[{{"when":"GET","reply":"array<bulk?>"}}]}}"#
+        )),
+        &Options::default(),
+    )
+    .unwrap();
+    // (Compared without whitespace: the formatter wraps long signatures.)
+    let flat: String = code.split_whitespace().collect();
+    assert!(
+        flat.contains("pubfnby(self,pattern:impl::core::convert::Into<crate::Arg<'a>>)->Self"),
+        "BY keeps the reply: {code}"
+    );
+    assert!(
+        flat.contains("->Cmd<'a,crate::shape::Array<crate::shape::Nullable<crate::shape::Bulk<V>>>,IPatternNew,T"),
+        "GET moves to the nullable reply: {code}"
+    );
+    assert!(code.contains("with `.get()`: `Vec<Option<V>>`"), "{code}");
+
+    // Consecutive variants with one reply are one state any of them selects;
+    // the same reply again after another is still a mistake.
+    let tokens = r#"[{"name":"a","type":"pure-token","token":"A","optional":true},
+        {"name":"b","type":"pure-token","token":"B","optional":true},
+        {"name":"c","type":"pure-token","token":"C","optional":true}]"#;
+    let code = generate_from_json(
+        &one_command(&format!(
+            r#"{{{base},"arguments":{tokens},"x_reply":"int",
+              "x_reply_variants":[{{"when":"a","reply":"bool"}},{{"when":"B","reply":"bool"}},{{"when":"c","reply":"double"}}]}}"#
+        )),
+        &Options::default(),
+    )
+    .unwrap();
+    assert!(
+        code.contains("Reply: `i64`; with `.a()` or `.b()`: `bool`; with `.c()`: `f64`."),
+        "{code}"
+    );
+    let e = error_for(&format!(
+        r#"{{{base},"arguments":{tokens},"x_reply":"int",
+          "x_reply_variants":[{{"when":"a","reply":"bool"}},{{"when":"b","reply":"double"}},{{"when":"c","reply":"bool"}}]}}"#
+    ));
+    assert!(
+        e.contains("reply variant `c` repeats an earlier reply type"),
+        "{e}"
+    );
+}

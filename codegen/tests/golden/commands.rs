@@ -753,7 +753,7 @@ impl<'a, S, IFieldValue, T> Xadd<'a, S, IFieldValue, T> {
     }
 }
 impl<'a, S, IFieldValue, T> Xadd<'a, S, IFieldValue, T> {
-    /// Adds `<MAXLEN | MINID> [= | ~] threshold [LIMIT count`.
+    /// Adds `<MAXLEN | MINID> [= | ~] threshold [LIMIT count]`.
     pub fn maxlen(self, threshold: impl ::core::convert::Into<crate::Arg<'a>>) -> Self {
         let mut this = self;
         this.trim = ::core::option::Option::Some((
@@ -762,7 +762,7 @@ impl<'a, S, IFieldValue, T> Xadd<'a, S, IFieldValue, T> {
         ));
         this
     }
-    /// Adds `<MAXLEN | MINID> [= | ~] threshold [LIMIT count`.
+    /// Adds `<MAXLEN | MINID> [= | ~] threshold [LIMIT count]`.
     pub fn minid(self, threshold: impl ::core::convert::Into<crate::Arg<'a>>) -> Self {
         let mut this = self;
         this.trim = ::core::option::Option::Some((
