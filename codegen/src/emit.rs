@@ -214,7 +214,7 @@ fn command(model: &CommandModel, root: &TokenStream) -> (TokenStream, TokenStrea
         .methods
         .iter()
         .filter(|m| model.method_state(m).is_none())
-        .map(|m| method(m, quote!(Self), &[], quote!(self)))
+        .map(|m| method(m, quote!(Self), &[], quote!(self), ""))
         .collect();
     if !plain.is_empty() {
         items.extend(quote! {
@@ -222,9 +222,12 @@ fn command(model: &CommandModel, root: &TokenStream) -> (TokenStream, TokenStrea
         });
     }
     // Methods that change it: one impl per state, each method moving to the
-    // highest-precedence state among the current one and its own.
+    // highest-precedence state among the current one and its own. A method whose
+    // target state drops a generic of this one (SORT … STORE replies with a count,
+    // not values) goes in an impl with that generic fixed to `()`: nothing else
+    // would ever name it, and `client.sort(k).store(d)` must still infer.
     for (i, state) in model.states.iter().enumerate() {
-        let mut methods = Vec::new();
+        let mut impls: Vec<(Vec<Ident>, Vec<TokenStream>)> = Vec::new();
         for m in model.methods.iter() {
             let Some(k) = model.method_state(m) else {
                 continue;
@@ -233,33 +236,31 @@ fn command(model: &CommandModel, root: &TokenStream) -> (TokenStream, TokenStrea
                 continue;
             }
             let j = i.max(k);
-            if j == i {
-                methods.push(method(m, quote!(Self), &[], quote!(self)));
+            let step = Step::new(model, i, j);
+            let tokens = if j == i {
+                method(m, quote!(Self), &[], quote!(self), "")
             } else {
-                let target = &model.states[j];
-                let shape = &target.shape;
-                let fresh: Vec<Ident> = target
-                    .generics
-                    .iter()
-                    .filter(|g| !state.generics.contains(g))
-                    .cloned()
-                    .collect();
-                methods.push(method(
+                let shape = &model.states[j].shape;
+                method(
                     m,
                     quote!(#ty<'a, #shape, #(#iters,)* T>),
-                    &fresh,
+                    &step.fresh,
                     quote!(self.__reshape()),
-                ));
+                    &step.note(),
+                )
+            };
+            match impls.iter_mut().find(|(d, _)| *d == step.dropped) {
+                Some((_, methods)) => methods.push(tokens),
+                None => impls.push((step.dropped, vec![tokens])),
             }
         }
-        if methods.is_empty() {
-            continue;
+        for (dropped, methods) in impls {
+            let generics = state.generics.iter().filter(|g| !dropped.contains(g));
+            let shape = fix_generics(state.shape.clone(), &dropped);
+            items.extend(quote! {
+                impl<'a, #(#generics,)* #(#iters,)* T> #ty<'a, #shape, #(#iters,)* T> { #(#methods)* }
+            });
         }
-        let shape = &state.shape;
-        let generics = &state.generics;
-        items.extend(quote! {
-            impl<'a, #(#generics,)* #(#iters,)* T> #ty<'a, #shape, #(#iters,)* T> { #(#methods)* }
-        });
     }
 
     items.extend(quote! {
@@ -345,21 +346,29 @@ fn iter_method(
         .filter(|f| *f != field)
         .collect();
     let mdoc = format!(" {}", m.doc);
-    let (impl_generics, shape, out_shape, shape_generics) = match states {
-        None => (vec![format_ident!("S")], quote!(S), quote!(S), Vec::new()),
+    let (impl_generics, shape, out_shape, shape_generics, mdoc) = match states {
+        None => (
+            vec![format_ident!("S")],
+            quote!(S),
+            quote!(S),
+            Vec::new(),
+            mdoc,
+        ),
         Some((from, to)) => {
-            let (from, to) = (&model.states[from], &model.states[to]);
-            let fresh: Vec<Ident> = to
+            let step = Step::new(model, from, to);
+            let from = &model.states[from];
+            let kept: Vec<Ident> = from
                 .generics
                 .iter()
-                .filter(|g| !from.generics.contains(g))
+                .filter(|g| !step.dropped.contains(g))
                 .cloned()
                 .collect();
             (
-                from.generics.clone(),
-                from.shape.clone(),
-                to.shape.clone(),
-                fresh,
+                kept,
+                fix_generics(from.shape.clone(), &step.dropped),
+                model.states[to].shape.clone(),
+                step.fresh.clone(),
+                format!("{mdoc}{}", step.note()),
             )
         }
     };
@@ -380,7 +389,60 @@ fn iter_method(
     }
 }
 
-fn method(m: &Method, ret: TokenStream, generics: &[Ident], start: TokenStream) -> TokenStream {
+/// A move from one reply state to another: the generics the target adds
+/// (parameters of the method) and those it drops (fixed to `()`).
+struct Step {
+    fresh: Vec<Ident>,
+    dropped: Vec<Ident>,
+}
+
+impl Step {
+    fn new(model: &CommandModel, from: usize, to: usize) -> Step {
+        let (from, to) = (&model.states[from].generics, &model.states[to].generics);
+        Step {
+            fresh: to.iter().filter(|g| !from.contains(g)).cloned().collect(),
+            dropped: from.iter().filter(|g| !to.contains(g)).cloned().collect(),
+        }
+    }
+
+    /// What the docs of a method that drops generics say about it.
+    fn note(&self) -> String {
+        if self.dropped.is_empty() {
+            return String::new();
+        }
+        let names: Vec<String> = self.dropped.iter().map(|g| format!("`{g}`")).collect();
+        format!(
+            " Its reply holds no {0}, so it is offered with {0} fixed to `()`: leave {0} out.",
+            names.join(" or ")
+        )
+    }
+}
+
+/// `tokens` with each of the `dropped` generic parameters replaced by `()`.
+fn fix_generics(tokens: TokenStream, dropped: &[Ident]) -> TokenStream {
+    use proc_macro2::{Group, TokenTree};
+    tokens
+        .into_iter()
+        .map(|tree| match tree {
+            TokenTree::Ident(i) if dropped.contains(&i) => TokenTree::Group(Group::new(
+                proc_macro2::Delimiter::Parenthesis,
+                TokenStream::new(),
+            )),
+            TokenTree::Group(g) => {
+                TokenTree::Group(Group::new(g.delimiter(), fix_generics(g.stream(), dropped)))
+            }
+            other => other,
+        })
+        .collect()
+}
+
+fn method(
+    m: &Method,
+    ret: TokenStream,
+    generics: &[Ident],
+    start: TokenStream,
+    note: &str,
+) -> TokenStream {
     let bound = if m.blocking {
         quote!(where T: crate::DedicatedTarget)
     } else {
@@ -388,7 +450,7 @@ fn method(m: &Method, ret: TokenStream, generics: &[Ident], start: TokenStream) 
     };
     // (`crate` is right: blocking methods exist only in redtyped's own generated code.)
     let ident = &m.ident;
-    let doc = format!(" {}", m.doc);
+    let doc = format!(" {}{note}", m.doc);
     let params = m.params.iter().map(|(p, t)| quote!(#p: #t));
     let body = &m.body;
     let generics = if generics.is_empty() {

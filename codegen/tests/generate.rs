@@ -116,8 +116,10 @@ fn reply_variants_by_token_shared_and_on_repeated_options() {
         &one_command(&format!(
             r#"{{{base},"arguments":[{{"name":"key","type":"key"}},
                 {{"name":"pattern","type":"pattern","token":"BY","optional":true}},
-                {{"name":"pattern","type":"pattern","token":"GET","optional":true,"multiple":true,"multiple_token":true}}],
-              "x_reply":"array<bulk>","x_reply_variants":[{{"when":"GET","reply":"array<bulk?>"}}]}}"#
+                {{"name":"pattern","type":"pattern","token":"GET","optional":true,"multiple":true,"multiple_token":true}},
+                {{"name":"destination","type":"key","token":"STORE","optional":true}}],
+              "x_reply":"array<bulk>","x_reply_variants":[{{"when":"GET","reply":"array<bulk?>"}},
+                {{"when":"destination","reply":"int"}}]}}"#
         )),
         &Options::default(),
     )
@@ -133,6 +135,16 @@ fn reply_variants_by_token_shared_and_on_repeated_options() {
         "GET moves to the nullable reply: {code}"
     );
     assert!(code.contains("with `.get()`: `Vec<Option<V>>`"), "{code}");
+    // STORE's reply has no values: its method is offered with `V` fixed, so
+    // `cmd(k).store(d)` infers without naming `V`.
+    assert!(
+        flat.contains("impl<'a,IPattern,T>Cmd<'a,crate::shape::Array<crate::shape::Bulk<()>>,IPattern,T>{"),
+        "{code}"
+    );
+    assert!(
+        code.contains("Its reply holds no `V`, so it is offered with `V` fixed to `()`"),
+        "{code}"
+    );
 
     // Consecutive variants with one reply are one state any of them selects;
     // the same reply again after another is still a mistake.
