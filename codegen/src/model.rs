@@ -1402,10 +1402,17 @@ impl CommandModel {
         let Some(block) = &m.requires else {
             return true;
         };
-        if !self.states.iter().any(|s| s.when.iter().any(|w| w == block)) {
+        if !self
+            .states
+            .iter()
+            .any(|s| s.when.iter().any(|w| w == block))
+        {
             return true;
         }
-        self.states[state].when.iter().any(|w| w == block || m.triggers.contains(w))
+        self.states[state]
+            .when
+            .iter()
+            .any(|w| w == block || m.triggers.contains(w))
     }
 
     /// The highest-precedence state that giving an argument with these

@@ -138,7 +138,9 @@ fn reply_variants_by_token_shared_and_on_repeated_options() {
     // STORE's reply has no values: its method is offered with `V` fixed, so
     // `cmd(k).store(d)` infers without naming `V`.
     assert!(
-        flat.contains("impl<'a,IPattern,T>Cmd<'a,crate::shape::Array<crate::shape::Bulk<()>>,IPattern,T>{"),
+        flat.contains(
+            "impl<'a,IPattern,T>Cmd<'a,crate::shape::Array<crate::shape::Bulk<()>>,IPattern,T>{"
+        ),
         "{code}"
     );
     assert!(

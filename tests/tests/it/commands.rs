@@ -19,7 +19,7 @@ use crate::support::{PROTOCOLS, client_on, each_protocol};
 
 /// A raw command on the shared server; the raw RESP reply.
 #[track_caller]
-fn cli(args: &[&str]) -> String {
+pub(crate) fn cli(args: &[&str]) -> String {
     shared().cli(args)
 }
 
@@ -56,14 +56,14 @@ fn parse_bulks(reply: &str) -> Option<Vec<Option<String>>> {
 
 /// An integer reply of a raw command.
 #[track_caller]
-fn cli_int(args: &[&str]) -> i64 {
+pub(crate) fn cli_int(args: &[&str]) -> i64 {
     let reply = cli(args);
     parse_int(&reply).unwrap_or_else(|| panic!("raw {args:?}: expected an integer, got {reply:?}"))
 }
 
 /// A bulk string reply of a raw command (`None` for nil).
 #[track_caller]
-fn cli_bulk(args: &[&str]) -> Option<String> {
+pub(crate) fn cli_bulk(args: &[&str]) -> Option<String> {
     let reply = cli(args);
     match parse_bulk(&reply) {
         Some((v, "")) => v,
@@ -73,7 +73,7 @@ fn cli_bulk(args: &[&str]) -> Option<String> {
 
 /// A flat array reply of bulk strings, none of them nil.
 #[track_caller]
-fn cli_strings(args: &[&str]) -> Vec<String> {
+pub(crate) fn cli_strings(args: &[&str]) -> Vec<String> {
     let reply = cli(args);
     parse_bulks(&reply)
         .and_then(|v| v.into_iter().collect::<Option<Vec<_>>>())
@@ -82,7 +82,7 @@ fn cli_strings(args: &[&str]) -> Vec<String> {
 
 /// A status reply of a raw command, without `+` and CRLF.
 #[track_caller]
-fn cli_status(args: &[&str]) -> String {
+pub(crate) fn cli_status(args: &[&str]) -> String {
     let reply = cli(args);
     reply
         .strip_prefix('+')
@@ -114,38 +114,38 @@ fn parse_stream_id(id: &str) -> (u64, u64) {
 
 /// Whether `key` exists, per the server.
 #[track_caller]
-fn exists_raw(key: &str) -> bool {
+pub(crate) fn exists_raw(key: &str) -> bool {
     cli_int(&["EXISTS", key]) == 1
 }
 
 /// Remaining time to live in milliseconds (-1 none, -2 missing), per the server.
 #[track_caller]
-fn pttl_raw(key: &str) -> i64 {
+pub(crate) fn pttl_raw(key: &str) -> i64 {
     cli_int(&["PTTL", key])
 }
 
-fn unix_secs() -> i64 {
+pub(crate) fn unix_secs() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap()
         .as_secs() as i64
 }
 
-fn unix_millis() -> i64 {
+pub(crate) fn unix_millis() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap()
         .as_millis() as i64
 }
 
-fn sorted<T: Ord>(mut v: Vec<T>) -> Vec<T> {
+pub(crate) fn sorted<T: Ord>(mut v: Vec<T>) -> Vec<T> {
     v.sort();
     v
 }
 
 /// Asserts a server error reply with `code` whose message contains `text`.
 #[track_caller]
-fn assert_server_error<T: Debug>(result: redtyped::Result<T>, code: &str, text: &str) {
+pub(crate) fn assert_server_error<T: Debug>(result: redtyped::Result<T>, code: &str, text: &str) {
     let err = result.expect_err("expected a server error reply");
     assert_eq!(err.kind(), ErrorKind::Server, "{err}");
     assert!(err.is_server(), "{err}");
@@ -158,7 +158,7 @@ fn assert_server_error<T: Debug>(result: redtyped::Result<T>, code: &str, text: 
 
 /// Asserts a decode error (the reply did not fit the type asked for) for `command`.
 #[track_caller]
-fn assert_decode_error<T: Debug>(result: redtyped::Result<T>, command: &str) {
+pub(crate) fn assert_decode_error<T: Debug>(result: redtyped::Result<T>, command: &str) {
     let err = result.expect_err("expected a decode error");
     assert_eq!(err.kind(), ErrorKind::Decode, "{err}");
     assert!(err.is_decode(), "{err}");

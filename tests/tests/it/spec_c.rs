@@ -1940,7 +1940,7 @@ async fn xclaim_entries_or_ids() {
 
         // JUSTID: ids only, and the delivery count stays.
         let ids: Vec<String> = client
-            .xclaim::<String, _>(&key, "g", "bob", 0, ["2-0", "3-0"])
+            .xclaim(&key, "g", "bob", 0, ["2-0", "3-0"])
             .justid()
             .await
             .unwrap();
@@ -1973,7 +1973,7 @@ async fn xclaim_entries_or_ids() {
         assert!(p.items()[2].int() >= 50_000, "{p:?}");
         assert_eq!(p.items()[3].int(), 7);
         let ids: Vec<String> = client
-            .xclaim::<String, _>(&key, "g", "carol", 0, ["2-0"])
+            .xclaim(&key, "g", "carol", 0, ["2-0"])
             .time(unix_millis() - 80_000)
             .justid()
             .await
@@ -2036,7 +2036,7 @@ async fn xautoclaim_pages_entries_or_ids_and_reports_deleted() {
         assert_eq!(page.next, "3-0");
 
         let ids: AutoClaimedIds = client
-            .xautoclaim::<String>(&key, "g", "bob", 0, &page.next)
+            .xautoclaim(&key, "g", "bob", 0, &page.next)
             .justid()
             .await
             .unwrap();

@@ -351,7 +351,7 @@ async fn acl_user_management_and_log() {
         // ACL LOG: entries for a denied command, a denied key and a failed AUTH.
         // RESET replies OK, but the method still names the entries' type
         // parameter (the generator keeps `V` on the variant).
-        let () = client.acl_log::<String>().reset().await.unwrap();
+        let () = client.acl_log().reset().await.unwrap();
         assert_eq!(wire(&server, &["ACL", "LOG"]), Wire::Array(vec![]));
         assert!(
             server
@@ -394,7 +394,7 @@ async fn acl_user_management_and_log() {
         assert_eq!(as_bytes.len(), 1);
         assert_eq!(as_bytes[0].object, Bytes::from(log[0].object.clone()));
         assert!(log[0].object.eq_ignore_ascii_case("auth"), "{:?}", log[0]);
-        let () = client.acl_log::<String>().reset().await.unwrap();
+        let () = client.acl_log().reset().await.unwrap();
         assert_eq!(wire(&server, &["ACL", "LOG"]), Wire::Array(vec![]));
 
         // ACL SAVE writes the users to the ACL file; ACL LOAD reads it back.
