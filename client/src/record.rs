@@ -49,8 +49,9 @@ impl Kind {
 /// The number of items of an array record, which must have at least `min`.
 pub fn array_len(item: &Item<'_>, record: &'static str, min: usize) -> Result<usize, DecodeError> {
     match *item {
-        Item::Array(n) if n >= min => Ok(n),
-        Item::Array(n) => Err(DecodeError::new(
+        // RESP3 sends some records as pushes (SUBSCRIBE's confirmations).
+        Item::Array(n) | Item::Push(n) if n >= min => Ok(n),
+        Item::Array(n) | Item::Push(n) => Err(DecodeError::new(
             format!("{record}: at least {min} items"),
             format!("{n} items"),
         )),
@@ -88,6 +89,16 @@ pub fn optional<S: Shape>(
     Ok(Some(value))
 }
 
+/// Reads every item left of an array record into its last field.
+pub fn rest<S: Shape>(
+    reader: &mut Reader<'_>,
+    left: &mut usize,
+) -> Result<Vec<S::Output>, DecodeError> {
+    let items = (0..*left).map(|_| S::read(reader)).collect();
+    *left = 0;
+    items
+}
+
 /// Skips the items of an array record that no field reads (added by newer servers).
 pub fn skip(reader: &mut Reader<'_>, left: usize) -> Result<(), DecodeError> {
     for _ in 0..left {
@@ -107,12 +118,15 @@ pub fn present<T>(
 
 /// The text of a text record.
 pub fn text<'a>(item: &Item<'a>, record: &'static str) -> Result<&'a [u8], DecodeError> {
-    item_text(item).ok_or_else(|| {
+    let line = item_text(item).ok_or_else(|| {
         DecodeError::new(
             format!("{record}: a line of text"),
             crate::value::describe(item),
         )
-    })
+    })?;
+    // A one-line reply (CLIENT INFO) ends with a line break of its own.
+    let line = line.strip_suffix(b"\n").unwrap_or(line);
+    Ok(line.strip_suffix(b"\r").unwrap_or(line))
 }
 
 /// The `key=value` words of a line (`id=7 addr=127.0.0.1:5000 name=`).

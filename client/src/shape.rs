@@ -176,7 +176,7 @@ impl<S: Shape> Shape for Array<S> {
     type Output = Vec<S::Output>;
     fn decode<'a>(item: Item<'a>, reader: &mut Reader<'a>) -> Result<Self::Output, DecodeError> {
         let n = match item {
-            Item::Array(n) | Item::Set(n) => n,
+            Item::Array(n) | Item::Set(n) | Item::Push(n) => n,
             _ => return Err(mismatch("an array", &item)),
         };
         let mut out = Vec::with_capacity(capacity(n, reader));

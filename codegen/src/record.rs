@@ -117,11 +117,14 @@ impl RecordIndex {
                     ));
                 }
             }
-            if field.rest && !(record.form == RecordForm::Words && i + 1 == record.fields.len()) {
+            let rest_ok = matches!(record.form, RecordForm::Words | RecordForm::Array)
+                && i + 1 == record.fields.len()
+                && matches!(ty, ReplyType::Array(_));
+            if field.rest && !rest_ok {
                 return Err(error(
                     name,
                     format!(
-                        "field `{}`: only the last field of a words record takes the rest",
+                        "field `{}`: only the last field of a words or array record, an array<…>, takes the rest",
                         field.name
                     ),
                 ));
@@ -172,7 +175,11 @@ impl RecordIndex {
         let mut arms = Vec::new();
         let mut finishes = Vec::new();
         let record_name = Literal::string(name);
-        let min_items = record.fields.iter().filter(|f| !f.optional).count();
+        let min_items = record
+            .fields
+            .iter()
+            .filter(|f| !f.optional && !f.rest)
+            .count();
         for field in &record.fields {
             let reply = self.parse(&field.reply)?;
             let member = ident(&field.name);
@@ -195,6 +202,13 @@ impl RecordIndex {
             let key = Literal::byte_string(field.key.as_deref().unwrap_or(&field.name).as_bytes());
             let field_name = Literal::string(&field.name);
             reads.push(match record.form {
+                RecordForm::Array if field.rest => {
+                    let ReplyType::Array(inner) = &reply else { unreachable!("checked") };
+                    let inner_shape = inner.record_shape(root);
+                    quote! {
+                        let #f = #root::record::rest::<#inner_shape>(reader, &mut left)?;
+                    }
+                }
                 RecordForm::Array if field.optional => quote! {
                     let #f = #root::record::optional::<#shape>(reader, &mut left, #root::record::Kind::#kind)?;
                 },

@@ -60,7 +60,7 @@ pub struct RecordField {
     /// May be absent: `None` when missing (map, kv), or when the next item is of another kind (array).
     #[serde(default, skip_serializing_if = "is_false")]
     pub optional: bool,
-    /// Words form only: the last field takes every remaining word (an `array<…>`).
+    /// Words and array forms: the last field takes every remaining word or item (an `array<…>`).
     #[serde(default, skip_serializing_if = "is_false")]
     pub rest: bool,
 }

@@ -1,5 +1,6 @@
 //! The spec against the live server the tests run on: `redtyped-codegen check`
-//! as a test, so CI fails when a command is missing or its server facts drift.
+//! as a test, so CI fails when a command is missing, untyped, or its server
+//! facts drift.
 
 use redtyped_codegen::{Coverage, Spec, facts, live::Live};
 

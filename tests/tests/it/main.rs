@@ -12,6 +12,7 @@ mod spec_b;
 mod spec_c;
 mod spec_d;
 mod spec_e;
+mod spec_last;
 mod support;
 mod tls;
 mod ui;

@@ -776,14 +776,6 @@ async fn auth_switches_the_connection_user() {
         let () = conn.call(cmd::auth("pw")).await.unwrap();
         let whoami = conn.raw(&["ACL", "WHOAMI"]).await;
         assert!(whoami.contains("default"), "{whoami:?}");
-
-        // Through the harness's one-command connection.
-        let () = call_dedicated(&server, protocol, cmd::auth("pw"))
-            .await
-            .unwrap();
-        let () = call_dedicated(&server, protocol, cmd::auth("alice-pw").username("alice"))
-            .await
-            .unwrap();
     }
 }
 

@@ -67,7 +67,13 @@ impl Session {
             buf: bytes::BytesMut::new(),
         };
         if protocol == Protocol::Resp3 {
-            session.roundtrip(b"*2\r\n$5\r\nHELLO\r\n$1\r\n3\r\n").await;
+            let hello = session.roundtrip(b"*2\r\n$5\r\nHELLO\r\n$1\r\n3\r\n").await;
+            // A refused HELLO (a server with a password) would quietly leave the session in RESP2.
+            assert!(
+                hello.starts_with(b"%"),
+                "HELLO 3 was refused: {}",
+                String::from_utf8_lossy(&hello)
+            );
         }
         session
     }
