@@ -94,6 +94,7 @@ fn command(doc: &Value, info: &Value, container: Option<String>) -> Result<Comma
         tips: strings(info.get(7)),
         key_specs,
         arguments,
+        x_arguments: Vec::new(),
         x_reply: None,
         x_reply_variants: Vec::new(),
         x_connection: None,
@@ -152,6 +153,7 @@ fn argument(v: &Value) -> Result<Argument, String> {
 
 /// Copies our annotations from `old` onto fresh server facts.
 pub fn keep_annotations(fresh: &mut Command, old: &Command) {
+    fresh.x_arguments = old.x_arguments.clone();
     fresh.x_reply = old.x_reply.clone();
     fresh.x_reply_variants = old.x_reply_variants.clone();
     fresh.x_connection = old.x_connection;
@@ -179,6 +181,7 @@ fn carry_names(fresh: &mut [Argument], old: &[Argument]) {
 /// The spec entry without our annotations, for comparing server facts.
 pub fn facts_only(command: &Command) -> Command {
     let mut c = command.clone();
+    c.x_arguments.clear();
     c.x_reply = None;
     c.x_reply_variants.clear();
     c.x_connection = None;

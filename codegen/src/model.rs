@@ -1300,7 +1300,7 @@ impl CommandModel {
                 retype(&mut a.arguments);
             }
         }
-        let mut arguments = spec.arguments.clone();
+        let mut arguments = spec.all_arguments();
         retype(&mut arguments);
         let mut encode = TokenStream::new();
         for word in name.split(' ') {
@@ -1446,7 +1446,7 @@ impl CommandModel {
     /// The command's syntax line: `SET key value [NX | XX] …`.
     pub fn syntax(&self) -> String {
         let mut parts = vec![self.name.clone()];
-        parts.extend(self.spec.arguments.iter().map(syntax));
+        parts.extend(self.spec.all_arguments().iter().map(syntax));
         parts.join(" ")
     }
 }

@@ -105,6 +105,10 @@ pub struct Command {
     /// The argument tree.
     #[serde(default)]
     pub arguments: Vec<Argument>,
+    /// Our annotation: arguments the server's docs leave out (DEBUG and COMMAND
+    /// GETKEYS publish none), generated after the server's own.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub x_arguments: Vec<Argument>,
     /// Our annotation: the reply type when no variant applies.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub x_reply: Option<String>,
@@ -264,6 +268,15 @@ impl Command {
     /// True when the command has this flag (`"readonly"`, `"blocking"`, …).
     pub fn has_flag(&self, flag: &str) -> bool {
         self.flags.iter().any(|f| f == flag)
+    }
+
+    /// The arguments the generator uses: the server's, then `x_arguments`.
+    pub fn all_arguments(&self) -> Vec<Argument> {
+        self.arguments
+            .iter()
+            .chain(&self.x_arguments)
+            .cloned()
+            .collect()
     }
 
     /// True when the command may only run on a dedicated connection.

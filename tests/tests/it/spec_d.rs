@@ -16,7 +16,7 @@ use redtyped::reply::{
     AclLogEntry, CommandDocumentation, CommandEntry, KeyWithFlags, ReplicationRole, SlowlogEntry,
 };
 use redtyped::resp::ArgWriter;
-use redtyped::{Client, Command, CommandMeta, ErrorKind, Protocol, Raw, Value, cmd};
+use redtyped::{Client, Command, ErrorKind, Protocol, Raw, Value, cmd};
 use redtyped_tests::{Server, shared, unique_key, wait_until_async};
 
 use crate::support::{PROTOCOLS, call_dedicated, client_on, each_protocol};
@@ -182,36 +182,6 @@ fn assert_refused<T: std::fmt::Debug>(result: redtyped::Result<T>, name: &str) {
 // ---------------------------------------------------------------------------
 // Arguments the 7.0 spec does not describe.
 // ---------------------------------------------------------------------------
-
-/// A generated command with extra arguments written after its own, decoded
-/// with the generated command's reply shape. Redis 7.0 publishes no
-/// arguments for DEBUG, COMMAND GETKEYS and COMMAND GETKEYSANDFLAGS, so their
-/// generated constructors take none (see the bare-call assertions).
-struct WithArgs<C> {
-    inner: C,
-    extra: Vec<String>,
-}
-
-fn with_args<C: Command>(inner: C, extra: &[&str]) -> WithArgs<C> {
-    WithArgs {
-        inner,
-        extra: extra.iter().map(|s| s.to_string()).collect(),
-    }
-}
-
-impl<C: Command> Command for WithArgs<C> {
-    type Shape = C::Shape;
-    const META: &'static CommandMeta = C::META;
-    fn write_args(self, w: &mut ArgWriter<'_>) {
-        self.inner.write_args(w);
-        for arg in &self.extra {
-            w.arg(arg.as_bytes());
-        }
-    }
-    fn dedicated(&self) -> bool {
-        self.inner.dedicated()
-    }
-}
 
 /// Sends `command` (encoded by redtyped) on a plain socket of its own and
 /// returns every byte the server sends until it closes the connection.
@@ -642,10 +612,8 @@ async fn command_getkeys_and_flags() {
     each_protocol(|client| async move {
         let (a, b) = (unique_key("getkeys-a"), unique_key("getkeys-b"));
         let keys: Vec<String> = client
-            .send(with_args(
-                cmd::command_getkeys(),
-                &["MSET", &a, "1", &b, "2"],
-            ))
+            .command_getkeys("MSET")
+            .args([a.as_str(), "1", b.as_str(), "2"])
             .await
             .unwrap();
         assert_eq!(keys, [a.clone(), b.clone()]);
@@ -654,17 +622,12 @@ async fn command_getkeys_and_flags() {
             wire(server, &["COMMAND", "GETKEYS", "MSET", &a, "1", &b, "2"]).texts()
         );
         // Keys are user data: bytes work too.
-        let bytes: Vec<Bytes> = client
-            .send(with_args(cmd::command_getkeys(), &["GET", &a]))
-            .await
-            .unwrap();
+        let bytes: Vec<Bytes> = client.command_getkeys("GET").args([&a]).await.unwrap();
         assert_eq!(bytes, [Bytes::from(a.clone())]);
 
         let flagged: Vec<KeyWithFlags<String>> = client
-            .send(with_args(
-                cmd::command_getkeysandflags(),
-                &["LMOVE", &a, &b, "LEFT", "RIGHT"],
-            ))
+            .command_getkeysandflags("LMOVE")
+            .args([a.as_str(), b.as_str(), "LEFT", "RIGHT"])
             .await
             .unwrap();
         let raw = wire(
@@ -690,10 +653,9 @@ async fn command_getkeys_and_flags() {
         assert_eq!(flagged[0].flags, ["RW", "access", "delete"]);
         assert_eq!(flagged[1].flags, ["RW", "insert"]);
 
-        // Without the command line (the 7.0 spec lists no arguments) the server refuses.
-        assert_server_error(client.command_getkeys::<String>().await, "wrong number");
+        // A command line the server cannot parse is the server's error.
         assert_server_error(
-            client.command_getkeysandflags::<String>().await,
+            client.command_getkeys::<String>("GET").await,
             "wrong number",
         );
     })
@@ -958,10 +920,7 @@ async fn latency_events_and_histograms() {
         assert_eq!(help, wire(&server, &["LATENCY", "HELP"]).texts());
 
         // A 20 ms DEBUG SLEEP is a "command" latency event.
-        let slept: Value = client
-            .send(with_args(cmd::debug(), &["SLEEP", "0.02"]))
-            .await
-            .unwrap();
+        let slept: Value = client.debug("SLEEP").args(["0.02"]).await.unwrap();
         assert_eq!(slept, Value::Status("OK".into()));
 
         let latest = client.latency_latest().await.unwrap();
@@ -1267,16 +1226,14 @@ async fn debug_replies_are_values() {
     for protocol in PROTOCOLS {
         let client = client_on(&server, protocol).await;
         server.cli(&["SET", "k", "12345"]);
-        let object: Value = client
-            .send(with_args(cmd::debug(), &["OBJECT", "k"]))
-            .await
-            .unwrap();
+        let object: Value = client.debug("OBJECT").args(["k"]).await.unwrap();
         match object {
             Value::Status(text) => assert!(text.contains("encoding:int"), "{text}"),
             other => panic!("DEBUG OBJECT: {other:?}"),
         }
         let digest: Value = client
-            .send(with_args(cmd::debug(), &["DIGEST-VALUE", "k", "missing"]))
+            .debug("DIGEST-VALUE")
+            .args(["k", "missing"])
             .await
             .unwrap();
         let Value::Array(items) = digest else {
@@ -1287,8 +1244,8 @@ async fn debug_replies_are_values() {
         for (item, raw) in items.iter().zip(&raw) {
             assert_eq!(item, &Value::Status(raw.clone()));
         }
-        // The 7.0 spec lists no arguments for DEBUG: the bare call is refused.
-        assert_server_error(client.debug().await, "wrong number");
+        // An unknown subcommand is the server's error.
+        assert_server_error(client.debug("NO-SUCH-SUBCOMMAND").await, "DEBUG");
     }
 }
 
@@ -1478,7 +1435,12 @@ async fn dedicated_commands_are_refused_by_the_shared_client() {
     each_protocol(|client| async move {
         assert_refused(client.send(cmd::monitor()).await, "MONITOR");
         assert_refused(client.send(cmd::psync("?", -1)).await, "PSYNC");
-        assert_refused(client.send(cmd::replconf()).await, "REPLCONF");
+        assert_refused(
+            client
+                .send(cmd::replconf().args(["listening-port", "6380"]))
+                .await,
+            "REPLCONF",
+        );
         assert_refused(client.send(cmd::shutdown().nosave()).await, "SHUTDOWN");
         // Still usable, and the server still up.
         assert_eq!(client.ping().await.unwrap(), "PONG");
@@ -1495,9 +1457,13 @@ async fn monitor_replconf_psync_on_connections_of_their_own() {
         let () = call_dedicated(&server, protocol, cmd::monitor())
             .await
             .unwrap();
-        let () = call_dedicated(&server, protocol, cmd::replconf())
-            .await
-            .unwrap();
+        let () = call_dedicated(
+            &server,
+            protocol,
+            cmd::replconf().args(["listening-port", "6380"]),
+        )
+        .await
+        .unwrap();
 
         // PSYNC ? -1 asks for a full resynchronisation.
         let start = call_dedicated(&server, protocol, cmd::psync("?", -1))
