@@ -15,7 +15,7 @@ use crate::config::{Addr, Config};
 use crate::connection::{self, Connected, Resp, error_text};
 use crate::driver::Driver;
 use crate::error::{Error, ErrorKind, Outcome, Result};
-use crate::queue::Queue;
+use crate::queue::{Queue, Slot};
 use crate::resp::{ArgWriter, Reader};
 use crate::shape::Shape;
 
@@ -133,7 +133,7 @@ impl Client {
             command.write_args(&mut w);
             w.finish();
         };
-        let state = match self.inner.queue.push(encode, tx) {
+        let state = match self.inner.queue.push(encode, Slot::One(tx)) {
             Ok(()) => State::Waiting(rx),
             Err((error, _)) => State::Failed(Some(error)),
         };
@@ -148,6 +148,22 @@ impl Client {
             deadline,
             shape: PhantomData,
         }
+    }
+
+    /// A pipeline: commands buffered and sent at once, replies as a typed tuple.
+    /// Not atomic: other callers' commands may run between its commands.
+    pub fn pipeline(&self) -> crate::Pipeline<'_, ()> {
+        crate::Pipeline::new(self, false)
+    }
+
+    /// A MULTI/EXEC transaction with the same typed chain as a pipeline. It is
+    /// sent as one contiguous batch, so no other caller's command runs inside
+    /// it. Redis does not roll back: a command that fails while EXEC runs
+    /// (WRONGTYPE) leaves its error in place of its reply and the others take
+    /// effect; a command refused when queued (a syntax error) aborts the whole
+    /// transaction with EXECABORT.
+    pub fn transaction(&self) -> crate::Pipeline<'_, ()> {
+        crate::Pipeline::new(self, true)
     }
 
     /// The server's address.
@@ -168,6 +184,29 @@ impl Client {
     /// The settings this client connected with.
     pub fn config(&self) -> &Config {
         &self.inner.config
+    }
+
+    /// Queues pre-encoded commands (`bytes` holds `replies` whole commands) as one
+    /// contiguous batch and returns the future of all their reply frames.
+    pub(crate) fn send_batch(
+        &self,
+        bytes: &[u8],
+        replies: usize,
+    ) -> oneshot::Receiver<Result<Vec<Bytes>, Error>> {
+        let (tx, rx) = oneshot::channel();
+        let slot = Slot::Batch {
+            expected: replies,
+            frames: Vec::with_capacity(replies),
+            tx,
+        };
+        if let Err((error, slot)) = self
+            .inner
+            .queue
+            .push(|buf| buf.extend_from_slice(bytes), slot)
+        {
+            slot.fail(error);
+        }
+        rx
     }
 
     /// True once the connection is gone: every new command fails at once.

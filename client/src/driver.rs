@@ -57,7 +57,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
         ));
         let in_flight = Error::new(error.kind(), Outcome::Unknown, error.message().to_string());
         for slot in self.in_flight.drain(..) {
-            let _ = slot.send(Err(in_flight.clone()));
+            slot.fail(in_flight.clone());
         }
     }
 
@@ -74,9 +74,21 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
                 // RESP3 push frames (pub/sub, invalidation) belong to no request.
                 continue;
             }
-            match self.in_flight.pop_front() {
-                Some(slot) => {
-                    let _ = slot.send(Ok(frame));
+            match self.in_flight.front_mut() {
+                Some(Slot::Batch {
+                    expected, frames, ..
+                }) => {
+                    frames.push(frame);
+                    if frames.len() == *expected {
+                        if let Some(Slot::Batch { frames, tx, .. }) = self.in_flight.pop_front() {
+                            let _ = tx.send(Ok(frames));
+                        }
+                    }
+                }
+                Some(Slot::One(_)) => {
+                    if let Some(Slot::One(tx)) = self.in_flight.pop_front() {
+                        let _ = tx.send(Ok(frame));
+                    }
                 }
                 None => {
                     return Err(Error::new(

@@ -42,6 +42,7 @@ mod config;
 mod connection;
 mod driver;
 mod error;
+mod pipeline;
 mod queue;
 mod raw;
 pub mod record;
@@ -50,6 +51,11 @@ pub mod shape;
 #[cfg(feature = "tls")]
 mod tls;
 mod value;
+
+/// The traits a user of pipelines and transactions wants in scope.
+pub mod prelude {
+    pub use crate::PipelineCommands;
+}
 
 /// Every command of the spec as a value: `cmd::get(key)`, `cmd::set(key, value).nx()`.
 ///
@@ -63,10 +69,12 @@ pub mod cmd {
 
 pub use arg::Arg;
 pub use client::{Client, Response};
+pub use cmd::PipelineCommands;
 pub use cmd::reply;
 pub use command::{Command, CommandFlags, CommandMeta, DedicatedTarget};
 pub use config::{Addr, Config, DEFAULT_PORT, Protocol, Tls};
 pub use connection::Resp;
 pub use error::{DecodeError, Error, ErrorKind, Outcome, Result};
+pub use pipeline::{Pipeline, PipelineVec, Replies, ShapeList};
 pub use raw::{FromReply, Raw};
 pub use value::{FromMap, FromValue, MapEntries, Value};

@@ -16,9 +16,33 @@ use tokio::sync::oneshot;
 
 use crate::error::{Error, Outcome};
 
-/// Where a reply goes: the caller's end of a oneshot. A caller that went away
-/// leaves a closed slot; its reply is still read, then dropped.
-pub(crate) type Slot = oneshot::Sender<Result<Bytes, Error>>;
+/// Where replies go: the caller's end of a oneshot, for one reply or for a
+/// batch of them (a pipeline, a transaction). A caller that went away leaves a
+/// closed slot; its replies are still read, then dropped.
+pub(crate) enum Slot {
+    /// One command's reply.
+    One(oneshot::Sender<Result<Bytes, Error>>),
+    /// A batch's replies, collected until `expected` have arrived.
+    Batch {
+        expected: usize,
+        frames: Vec<Bytes>,
+        tx: oneshot::Sender<Result<Vec<Bytes>, Error>>,
+    },
+}
+
+impl Slot {
+    /// Fails the slot with `error`.
+    pub fn fail(self, error: Error) {
+        match self {
+            Slot::One(tx) => {
+                let _ = tx.send(Err(error));
+            }
+            Slot::Batch { tx, .. } => {
+                let _ = tx.send(Err(error));
+            }
+        }
+    }
+}
 
 #[derive(Default)]
 pub(crate) struct Queue {
@@ -115,7 +139,7 @@ impl Queue {
             std::mem::take(&mut state.slots)
         };
         for slot in slots {
-            let _ = slot.send(Err(error.clone()));
+            slot.fail(error.clone());
         }
     }
 

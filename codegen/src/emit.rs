@@ -51,22 +51,72 @@ pub fn file(models: &[CommandModel], options: &Options) -> Result<TokenStream, E
     })?;
     let mut out = TokenStream::new();
     let mut client_methods = TokenStream::new();
+    let mut pipeline_methods = TokenStream::new();
     for model in models {
-        let (items, method) = command(model, &root);
+        let (items, method, pipeline_method) = command(model, &root);
         out.extend(items);
         client_methods.extend(method);
+        pipeline_methods.extend(pipeline_method);
     }
     if options.client_methods {
         out.extend(quote! {
             /// Every command of the spec as a method on the client: build it with its
             /// options, then `.await` it.
             impl #root::Client { #client_methods }
+
+            /// Every command of the spec as a method of a pipeline or transaction,
+            /// also callable right after another command's options
+            /// (`client.pipeline().set(k, v).nx().incr(n)`). Bring it into scope
+            /// with `use redtyped::prelude::*`.
+            pub trait PipelineCommands<'c>: Sized {
+                /// The reply shapes queued so far, this command's included.
+                type List;
+
+                /// Finishes the command being built and returns the pipeline (needed
+                /// only before a command whose name is also an option of this one,
+                /// like SET's `.get()` and the GET command).
+                fn queue(self) -> #root::Pipeline<'c, Self::List>;
+
+                /// Adds a command value (`redtyped::cmd::*`, a `Raw` command).
+                fn push<C: #root::Command>(self, command: C) -> #root::Pipeline<'c, (Self::List, C::Shape)> {
+                    self.queue().push(command)
+                }
+
+                /// Sends every command; their replies as a tuple, or the first error.
+                fn execute(self) -> impl ::core::future::Future<
+                    Output = #root::Result<<Self::List as #root::ShapeList>::Output>,
+                > + 'c
+                where
+                    Self::List: #root::ShapeList + 'c,
+                {
+                    self.queue().execute()
+                }
+
+                /// Sends every command; each reply or its error in place.
+                fn execute_each(self) -> impl ::core::future::Future<
+                    Output = #root::Result<<Self::List as #root::ShapeList>::Results>,
+                > + 'c
+                where
+                    Self::List: #root::ShapeList + 'c,
+                {
+                    self.queue().execute_each()
+                }
+
+                #pipeline_methods
+            }
+
+            impl<'c, L> PipelineCommands<'c> for #root::Pipeline<'c, L> {
+                type List = L;
+                fn queue(self) -> Self {
+                    self
+                }
+            }
         });
     }
     Ok(out)
 }
 
-fn command(model: &CommandModel, root: &TokenStream) -> (TokenStream, TokenStream) {
+fn command(model: &CommandModel, root: &TokenStream) -> (TokenStream, TokenStream, TokenStream) {
     let ty = &model.type_ident;
     let func = &model.fn_ident;
     let doc = doc_attrs(&docs::command(model));
@@ -193,6 +243,15 @@ fn command(model: &CommandModel, root: &TokenStream) -> (TokenStream, TokenStrea
             pub fn __retarget<T2>(self, target: T2) -> #ty<'a, S, #(#iters,)* T2> {
                 #ty { __target: target, #(#field_idents: self.#field_idents,)* __shape: ::core::marker::PhantomData }
             }
+
+            /// Separates the command from its target.
+            #[doc(hidden)]
+            pub fn __detach(self) -> (#ty<'a, S, #(#iters,)* ()>, T) {
+                (
+                    #ty { __target: (), #(#field_idents: self.#field_idents,)* __shape: ::core::marker::PhantomData },
+                    self.__target,
+                )
+            }
         }
     });
 
@@ -290,7 +349,7 @@ fn command(model: &CommandModel, root: &TokenStream) -> (TokenStream, TokenStrea
     });
 
     if dedicated {
-        return (items, TokenStream::new());
+        return (items, TokenStream::new(), TokenStream::new());
     }
     items.extend(quote! {
         impl<'c, 'a, S: #root::shape::Shape, #(#iters,)* #(#elements,)*> ::core::future::IntoFuture
@@ -313,7 +372,27 @@ fn command(model: &CommandModel, root: &TokenStream) -> (TokenStream, TokenStrea
             #func(#(#param_idents),*).__retarget(self)
         }
     };
-    (items, client_method)
+    items.extend(quote! {
+        impl<'c, 'a, S: #root::shape::Shape, #(#iters,)* #(#elements,)* L> PipelineCommands<'c>
+            for #ty<'a, S, #(#iters,)* #root::Pipeline<'c, L>>
+        where #(#bounds,)*
+        {
+            type List = (L, S);
+            fn queue(self) -> #root::Pipeline<'c, (L, S)> {
+                let (command, pipeline) = self.__detach();
+                pipeline.push(command)
+            }
+        }
+    });
+    let pipeline_method = quote! {
+        #doc
+        fn #func<'a, #(#base_generics,)* #(#ctor_iters,)* #(#ctor_elements,)*>(self, #(#param_idents: #param_types),*) -> #ty<'a, #base_shape, #(#ctor_args,)* #root::Pipeline<'c, Self::List>>
+        where #(#ctor_bounds,)*
+        {
+            #func(#(#param_idents),*).__retarget(self.queue())
+        }
+    };
+    (items, client_method, pipeline_method)
 }
 
 /// A method setting an optional repeated argument: an impl over any shape

@@ -27,6 +27,17 @@ impl<'a, S, T> ClientGetname<'a, S, T> {
             __shape: ::core::marker::PhantomData,
         }
     }
+    /// Separates the command from its target.
+    #[doc(hidden)]
+    pub fn __detach(self) -> (ClientGetname<'a, S, ()>, T) {
+        (
+            ClientGetname {
+                __target: (),
+                __shape: ::core::marker::PhantomData,
+            },
+            self.__target,
+        )
+    }
 }
 impl<'a, S: crate::shape::Shape, T> crate::Command for ClientGetname<'a, S, T> {
     type Shape = S;
@@ -68,6 +79,14 @@ for ClientGetname<'a, S, &'c crate::Client> {
         client.send(self)
     }
 }
+impl<'c, 'a, S: crate::shape::Shape, L> PipelineCommands<'c>
+for ClientGetname<'a, S, crate::Pipeline<'c, L>> {
+    type List = (L, S);
+    fn queue(self) -> crate::Pipeline<'c, (L, S)> {
+        let (command, pipeline) = self.__detach();
+        pipeline.push(command)
+    }
+}
 /// `HGETALL key`
 ///
 /// Group: hash · since: 2.0.0 · complexity: O(N) where N is the size of the hash. · ACL: @read @hash @slow.
@@ -97,6 +116,18 @@ impl<'a, S, T> Hgetall<'a, S, T> {
             key: self.key,
             __shape: ::core::marker::PhantomData,
         }
+    }
+    /// Separates the command from its target.
+    #[doc(hidden)]
+    pub fn __detach(self) -> (Hgetall<'a, S, ()>, T) {
+        (
+            Hgetall {
+                __target: (),
+                key: self.key,
+                __shape: ::core::marker::PhantomData,
+            },
+            self.__target,
+        )
     }
 }
 impl<'a, S: crate::shape::Shape, T> crate::Command for Hgetall<'a, S, T> {
@@ -136,6 +167,14 @@ for Hgetall<'a, S, &'c crate::Client> {
         client.send(self)
     }
 }
+impl<'c, 'a, S: crate::shape::Shape, L> PipelineCommands<'c>
+for Hgetall<'a, S, crate::Pipeline<'c, L>> {
+    type List = (L, S);
+    fn queue(self) -> crate::Pipeline<'c, (L, S)> {
+        let (command, pipeline) = self.__detach();
+        pipeline.push(command)
+    }
+}
 /// `LPOP key [count]`
 ///
 /// Group: list · since: 1.0.0 · complexity: O(N) where N is the number of elements returned · ACL: @write @list @fast.
@@ -170,6 +209,19 @@ impl<'a, S, T> Lpop<'a, S, T> {
             count: self.count,
             __shape: ::core::marker::PhantomData,
         }
+    }
+    /// Separates the command from its target.
+    #[doc(hidden)]
+    pub fn __detach(self) -> (Lpop<'a, S, ()>, T) {
+        (
+            Lpop {
+                __target: (),
+                key: self.key,
+                count: self.count,
+                __shape: ::core::marker::PhantomData,
+            },
+            self.__target,
+        )
     }
 }
 impl<'a, V, T> Lpop<'a, crate::shape::Nullable<crate::shape::Bulk<V>>, T> {
@@ -244,6 +296,14 @@ for Lpop<'a, S, &'c crate::Client> {
         client.send(self)
     }
 }
+impl<'c, 'a, S: crate::shape::Shape, L> PipelineCommands<'c>
+for Lpop<'a, S, crate::Pipeline<'c, L>> {
+    type List = (L, S);
+    fn queue(self) -> crate::Pipeline<'c, (L, S)> {
+        let (command, pipeline) = self.__detach();
+        pipeline.push(command)
+    }
+}
 /// `MGET key [key ...]`
 ///
 /// Group: string · since: 1.0.0 · complexity: O(N) where N is the number of keys to retrieve. · ACL: @read @string @fast.
@@ -273,6 +333,18 @@ impl<'a, S, IKey, T> Mget<'a, S, IKey, T> {
             key: self.key,
             __shape: ::core::marker::PhantomData,
         }
+    }
+    /// Separates the command from its target.
+    #[doc(hidden)]
+    pub fn __detach(self) -> (Mget<'a, S, IKey, ()>, T) {
+        (
+            Mget {
+                __target: (),
+                key: self.key,
+                __shape: ::core::marker::PhantomData,
+            },
+            self.__target,
+        )
     }
 }
 impl<'a, S: crate::shape::Shape, IKey, T> crate::Command for Mget<'a, S, IKey, T>
@@ -328,6 +400,18 @@ where
         client.send(self)
     }
 }
+impl<'c, 'a, S: crate::shape::Shape, IKey, L> PipelineCommands<'c>
+for Mget<'a, S, IKey, crate::Pipeline<'c, L>>
+where
+    IKey: ::core::iter::IntoIterator,
+    <IKey as ::core::iter::IntoIterator>::Item: ::core::convert::Into<crate::Arg<'a>>,
+{
+    type List = (L, S);
+    fn queue(self) -> crate::Pipeline<'c, (L, S)> {
+        let (command, pipeline) = self.__detach();
+        pipeline.push(command)
+    }
+}
 /// `MSET key value [key value ...]`
 ///
 /// Group: string · since: 1.0.1 · complexity: O(N) where N is the number of keys to set. · ACL: @write @string @slow.
@@ -357,6 +441,18 @@ impl<'a, S, IKeyValue, T> Mset<'a, S, IKeyValue, T> {
             key_value: self.key_value,
             __shape: ::core::marker::PhantomData,
         }
+    }
+    /// Separates the command from its target.
+    #[doc(hidden)]
+    pub fn __detach(self) -> (Mset<'a, S, IKeyValue, ()>, T) {
+        (
+            Mset {
+                __target: (),
+                key_value: self.key_value,
+                __shape: ::core::marker::PhantomData,
+            },
+            self.__target,
+        )
     }
 }
 impl<
@@ -430,6 +526,26 @@ where
         client.send(self)
     }
 }
+impl<
+    'c,
+    'a,
+    S: crate::shape::Shape,
+    IKeyValue,
+    IKeyValueKey,
+    IKeyValueValue,
+    L,
+> PipelineCommands<'c> for Mset<'a, S, IKeyValue, crate::Pipeline<'c, L>>
+where
+    IKeyValue: ::core::iter::IntoIterator<Item = (IKeyValueKey, IKeyValueValue)>,
+    IKeyValueKey: ::core::convert::Into<crate::Arg<'a>>,
+    IKeyValueValue: ::core::convert::Into<crate::Arg<'a>>,
+{
+    type List = (L, S);
+    fn queue(self) -> crate::Pipeline<'c, (L, S)> {
+        let (command, pipeline) = self.__detach();
+        pipeline.push(command)
+    }
+}
 /// One of `[NX | XX]` for [`Set`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum SetCondition {
@@ -495,6 +611,22 @@ impl<'a, S, T> Set<'a, S, T> {
             expiration: self.expiration,
             __shape: ::core::marker::PhantomData,
         }
+    }
+    /// Separates the command from its target.
+    #[doc(hidden)]
+    pub fn __detach(self) -> (Set<'a, S, ()>, T) {
+        (
+            Set {
+                __target: (),
+                key: self.key,
+                value: self.value,
+                condition: self.condition,
+                get: self.get,
+                expiration: self.expiration,
+                __shape: ::core::marker::PhantomData,
+            },
+            self.__target,
+        )
     }
 }
 impl<'a, S, T> Set<'a, S, T> {
@@ -676,6 +808,14 @@ for Set<'a, S, &'c crate::Client> {
         client.send(self)
     }
 }
+impl<'c, 'a, S: crate::shape::Shape, L> PipelineCommands<'c>
+for Set<'a, S, crate::Pipeline<'c, L>> {
+    type List = (L, S);
+    fn queue(self) -> crate::Pipeline<'c, (L, S)> {
+        let (command, pipeline) = self.__detach();
+        pipeline.push(command)
+    }
+}
 /// One of `[= | ~]` for [`Xadd`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum XaddOperator {
@@ -750,6 +890,24 @@ impl<'a, S, IFieldValue, T> Xadd<'a, S, IFieldValue, T> {
             field_value: self.field_value,
             __shape: ::core::marker::PhantomData,
         }
+    }
+    /// Separates the command from its target.
+    #[doc(hidden)]
+    pub fn __detach(self) -> (Xadd<'a, S, IFieldValue, ()>, T) {
+        (
+            Xadd {
+                __target: (),
+                key: self.key,
+                nomkstream: self.nomkstream,
+                operator: self.operator,
+                count: self.count,
+                trim: self.trim,
+                id_or_auto: self.id_or_auto,
+                field_value: self.field_value,
+                __shape: ::core::marker::PhantomData,
+            },
+            self.__target,
+        )
     }
 }
 impl<'a, S, IFieldValue, T> Xadd<'a, S, IFieldValue, T> {
@@ -932,6 +1090,26 @@ where
         client.send(self)
     }
 }
+impl<
+    'c,
+    'a,
+    S: crate::shape::Shape,
+    IFieldValue,
+    IFieldValueField,
+    IFieldValueValue,
+    L,
+> PipelineCommands<'c> for Xadd<'a, S, IFieldValue, crate::Pipeline<'c, L>>
+where
+    IFieldValue: ::core::iter::IntoIterator<Item = (IFieldValueField, IFieldValueValue)>,
+    IFieldValueField: ::core::convert::Into<crate::Arg<'a>>,
+    IFieldValueValue: ::core::convert::Into<crate::Arg<'a>>,
+{
+    type List = (L, S);
+    fn queue(self) -> crate::Pipeline<'c, (L, S)> {
+        let (command, pipeline) = self.__detach();
+        pipeline.push(command)
+    }
+}
 /// One of `[NX | XX]` for [`Zadd`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum ZaddCondition {
@@ -994,6 +1172,23 @@ impl<'a, S, IScoreMember, T> Zadd<'a, S, IScoreMember, T> {
             score_member: self.score_member,
             __shape: ::core::marker::PhantomData,
         }
+    }
+    /// Separates the command from its target.
+    #[doc(hidden)]
+    pub fn __detach(self) -> (Zadd<'a, S, IScoreMember, ()>, T) {
+        (
+            Zadd {
+                __target: (),
+                key: self.key,
+                condition: self.condition,
+                comparison: self.comparison,
+                change: self.change,
+                increment: self.increment,
+                score_member: self.score_member,
+                __shape: ::core::marker::PhantomData,
+            },
+            self.__target,
+        )
     }
 }
 impl<'a, S, IScoreMember, T> Zadd<'a, S, IScoreMember, T> {
@@ -1147,6 +1342,24 @@ where
         client.send(self)
     }
 }
+impl<
+    'c,
+    'a,
+    S: crate::shape::Shape,
+    IScoreMember,
+    IScoreMemberMember,
+    L,
+> PipelineCommands<'c> for Zadd<'a, S, IScoreMember, crate::Pipeline<'c, L>>
+where
+    IScoreMember: ::core::iter::IntoIterator<Item = (f64, IScoreMemberMember)>,
+    IScoreMemberMember: ::core::convert::Into<crate::Arg<'a>>,
+{
+    type List = (L, S);
+    fn queue(self) -> crate::Pipeline<'c, (L, S)> {
+        let (command, pipeline) = self.__detach();
+        pipeline.push(command)
+    }
+}
 /// One of `[BYSCORE | BYLEX]` for [`Zrange`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum ZrangeSortby {
@@ -1204,6 +1417,24 @@ impl<'a, S, T> Zrange<'a, S, T> {
             withscores: self.withscores,
             __shape: ::core::marker::PhantomData,
         }
+    }
+    /// Separates the command from its target.
+    #[doc(hidden)]
+    pub fn __detach(self) -> (Zrange<'a, S, ()>, T) {
+        (
+            Zrange {
+                __target: (),
+                key: self.key,
+                start: self.start,
+                stop: self.stop,
+                sortby: self.sortby,
+                rev: self.rev,
+                offset_count: self.offset_count,
+                withscores: self.withscores,
+                __shape: ::core::marker::PhantomData,
+            },
+            self.__target,
+        )
     }
 }
 impl<'a, S, T> Zrange<'a, S, T> {
@@ -1326,6 +1557,14 @@ for Zrange<'a, S, &'c crate::Client> {
     fn into_future(self) -> Self::IntoFuture {
         let client = self.__target;
         client.send(self)
+    }
+}
+impl<'c, 'a, S: crate::shape::Shape, L> PipelineCommands<'c>
+for Zrange<'a, S, crate::Pipeline<'c, L>> {
+    type List = (L, S);
+    fn queue(self) -> crate::Pipeline<'c, (L, S)> {
+        let (command, pipeline) = self.__detach();
+        pipeline.push(command)
     }
 }
 /// Every command of the spec as a method on the client: build it with its
@@ -1489,6 +1728,224 @@ impl crate::Client {
         stop: impl ::core::convert::Into<crate::Arg<'a>>,
     ) -> Zrange<'a, crate::shape::Array<crate::shape::Bulk<V>>, &Self> {
         zrange(key, start, stop).__retarget(self)
+    }
+}
+/// Every command of the spec as a method of a pipeline or transaction,
+/// also callable right after another command's options
+/// (`client.pipeline().set(k, v).nx().incr(n)`). Bring it into scope
+/// with `use redtyped::prelude::*`.
+pub trait PipelineCommands<'c>: Sized {
+    /// The reply shapes queued so far, this command's included.
+    type List;
+    /// Finishes the command being built and returns the pipeline (needed
+    /// only before a command whose name is also an option of this one,
+    /// like SET's `.get()` and the GET command).
+    fn queue(self) -> crate::Pipeline<'c, Self::List>;
+    /// Adds a command value (`redtyped::cmd::*`, a `Raw` command).
+    fn push<C: crate::Command>(
+        self,
+        command: C,
+    ) -> crate::Pipeline<'c, (Self::List, C::Shape)> {
+        self.queue().push(command)
+    }
+    /// Sends every command; their replies as a tuple, or the first error.
+    fn execute(
+        self,
+    ) -> impl ::core::future::Future<
+        Output = crate::Result<<Self::List as crate::ShapeList>::Output>,
+    > + 'c
+    where
+        Self::List: crate::ShapeList + 'c,
+    {
+        self.queue().execute()
+    }
+    /// Sends every command; each reply or its error in place.
+    fn execute_each(
+        self,
+    ) -> impl ::core::future::Future<
+        Output = crate::Result<<Self::List as crate::ShapeList>::Results>,
+    > + 'c
+    where
+        Self::List: crate::ShapeList + 'c,
+    {
+        self.queue().execute_each()
+    }
+    /// `CLIENT GETNAME`
+    ///
+    /// Group: connection · since: 2.6.9 · complexity: O(1) · ACL: @slow @connection.
+    ///
+    /// Reply: `Option<String>`.
+    ///
+    /// [Redis documentation](https://redis.io/commands/client-getname/)
+    fn client_getname<'a>(
+        self,
+    ) -> ClientGetname<
+        'a,
+        crate::shape::Nullable<crate::shape::Text>,
+        crate::Pipeline<'c, Self::List>,
+    > {
+        client_getname().__retarget(self.queue())
+    }
+    /// `HGETALL key`
+    ///
+    /// Group: hash · since: 2.0.0 · complexity: O(N) where N is the size of the hash. · ACL: @read @hash @slow.
+    ///
+    /// Reply: `M`.
+    ///
+    /// [Redis documentation](https://redis.io/commands/hgetall/)
+    fn hgetall<'a, M>(
+        self,
+        key: impl ::core::convert::Into<crate::Arg<'a>>,
+    ) -> Hgetall<'a, crate::shape::UserMap<M>, crate::Pipeline<'c, Self::List>> {
+        hgetall(key).__retarget(self.queue())
+    }
+    /// `LPOP key [count]`
+    ///
+    /// Group: list · since: 1.0.0 · complexity: O(N) where N is the number of elements returned · ACL: @write @list @fast.
+    ///
+    /// Reply: `Option<V>`; with `.count()`: `Option<Vec<V>>`.
+    ///
+    /// Options: `.count()`.
+    ///
+    /// [Redis documentation](https://redis.io/commands/lpop/)
+    fn lpop<'a, V>(
+        self,
+        key: impl ::core::convert::Into<crate::Arg<'a>>,
+    ) -> Lpop<
+        'a,
+        crate::shape::Nullable<crate::shape::Bulk<V>>,
+        crate::Pipeline<'c, Self::List>,
+    > {
+        lpop(key).__retarget(self.queue())
+    }
+    /// `MGET key [key ...]`
+    ///
+    /// Group: string · since: 1.0.0 · complexity: O(N) where N is the number of keys to retrieve. · ACL: @read @string @fast.
+    ///
+    /// Reply: `Vec<Option<V>>`.
+    ///
+    /// [Redis documentation](https://redis.io/commands/mget/)
+    fn mget<'a, V, IKey>(
+        self,
+        key: IKey,
+    ) -> Mget<
+        'a,
+        crate::shape::Array<crate::shape::Nullable<crate::shape::Bulk<V>>>,
+        IKey,
+        crate::Pipeline<'c, Self::List>,
+    >
+    where
+        IKey: ::core::iter::IntoIterator,
+        <IKey as ::core::iter::IntoIterator>::Item: ::core::convert::Into<
+            crate::Arg<'a>,
+        >,
+    {
+        mget(key).__retarget(self.queue())
+    }
+    /// `MSET key value [key value ...]`
+    ///
+    /// Group: string · since: 1.0.1 · complexity: O(N) where N is the number of keys to set. · ACL: @write @string @slow.
+    ///
+    /// Reply: `()`.
+    ///
+    /// [Redis documentation](https://redis.io/commands/mset/)
+    fn mset<'a, IKeyValue, IKeyValueKey, IKeyValueValue>(
+        self,
+        key_value: IKeyValue,
+    ) -> Mset<'a, crate::shape::Okay, IKeyValue, crate::Pipeline<'c, Self::List>>
+    where
+        IKeyValue: ::core::iter::IntoIterator<Item = (IKeyValueKey, IKeyValueValue)>,
+        IKeyValueKey: ::core::convert::Into<crate::Arg<'a>>,
+        IKeyValueValue: ::core::convert::Into<crate::Arg<'a>>,
+    {
+        mset(key_value).__retarget(self.queue())
+    }
+    /// `SET key value [NX | XX] [GET] [EX seconds | PX milliseconds | EXAT unix-time-seconds | PXAT unix-time-milliseconds | KEEPTTL]`
+    ///
+    /// Group: string · since: 1.0.0 · complexity: O(1) · ACL: @write @string @slow.
+    ///
+    /// Reply: `()`; with `.nx()` or `.xx()`: `bool`; with `.get()`: `Option<V>`.
+    ///
+    /// Options: `.nx()`, `.xx()`, `.get()`, `.ex()`, `.px()`, `.exat()`, `.pxat()`, `.keepttl()`.
+    ///
+    /// [Redis documentation](https://redis.io/commands/set/)
+    fn set<'a>(
+        self,
+        key: impl ::core::convert::Into<crate::Arg<'a>>,
+        value: impl ::core::convert::Into<crate::Arg<'a>>,
+    ) -> Set<'a, crate::shape::Okay, crate::Pipeline<'c, Self::List>> {
+        set(key, value).__retarget(self.queue())
+    }
+    /// `XADD key [NOMKSTREAM] [<MAXLEN | MINID> [= | ~] threshold [LIMIT count]] <* | id> field value [field value ...]`
+    ///
+    /// Group: stream · since: 5.0.0 · complexity: O(1) when adding a new entry, O(N) when trimming where N being the number of entries evicted. · ACL: @write @stream @fast.
+    ///
+    /// Reply: `String`; with `.nomkstream()`: `Option<String>`.
+    ///
+    /// Options: `.nomkstream()`, `.maxlen()`, `.minid()`, `.equal()`, `.approximately()`, `.limit()`.
+    ///
+    /// [Redis documentation](https://redis.io/commands/xadd/)
+    fn xadd<'a, IFieldValue, IFieldValueField, IFieldValueValue>(
+        self,
+        key: impl ::core::convert::Into<crate::Arg<'a>>,
+        id_or_auto: impl ::core::convert::Into<XaddIdOrAuto<'a>>,
+        field_value: IFieldValue,
+    ) -> Xadd<'a, crate::shape::Text, IFieldValue, crate::Pipeline<'c, Self::List>>
+    where
+        IFieldValue: ::core::iter::IntoIterator<
+            Item = (IFieldValueField, IFieldValueValue),
+        >,
+        IFieldValueField: ::core::convert::Into<crate::Arg<'a>>,
+        IFieldValueValue: ::core::convert::Into<crate::Arg<'a>>,
+    {
+        xadd(key, id_or_auto, field_value).__retarget(self.queue())
+    }
+    /// `ZADD key [NX | XX] [GT | LT] [CH] [INCR] score member [score member ...]`
+    ///
+    /// Group: sorted-set · since: 1.2.0 · complexity: O(log(N)) for each item added, where N is the number of elements in the sorted set. · ACL: @write @sortedset @fast.
+    ///
+    /// Reply: `i64`; with `.incr()`: `Option<f64>`.
+    ///
+    /// Options: `.nx()`, `.xx()`, `.gt()`, `.lt()`, `.ch()`, `.incr()`.
+    ///
+    /// [Redis documentation](https://redis.io/commands/zadd/)
+    fn zadd<'a, IScoreMember, IScoreMemberMember>(
+        self,
+        key: impl ::core::convert::Into<crate::Arg<'a>>,
+        score_member: IScoreMember,
+    ) -> Zadd<'a, crate::shape::Int, IScoreMember, crate::Pipeline<'c, Self::List>>
+    where
+        IScoreMember: ::core::iter::IntoIterator<Item = (f64, IScoreMemberMember)>,
+        IScoreMemberMember: ::core::convert::Into<crate::Arg<'a>>,
+    {
+        zadd(key, score_member).__retarget(self.queue())
+    }
+    /// `ZRANGE key start stop [BYSCORE | BYLEX] [REV] [LIMIT offset count] [WITHSCORES]`
+    ///
+    /// Group: sorted-set · since: 1.2.0 · complexity: O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned. · ACL: @read @sortedset @slow.
+    ///
+    /// Reply: `Vec<V>`; with `.withscores()`: `Vec<(V, f64)>`.
+    ///
+    /// Options: `.byscore()`, `.bylex()`, `.rev()`, `.limit()`, `.withscores()`.
+    ///
+    /// [Redis documentation](https://redis.io/commands/zrange/)
+    fn zrange<'a, V>(
+        self,
+        key: impl ::core::convert::Into<crate::Arg<'a>>,
+        start: impl ::core::convert::Into<crate::Arg<'a>>,
+        stop: impl ::core::convert::Into<crate::Arg<'a>>,
+    ) -> Zrange<
+        'a,
+        crate::shape::Array<crate::shape::Bulk<V>>,
+        crate::Pipeline<'c, Self::List>,
+    > {
+        zrange(key, start, stop).__retarget(self.queue())
+    }
+}
+impl<'c, L> PipelineCommands<'c> for crate::Pipeline<'c, L> {
+    type List = L;
+    fn queue(self) -> Self {
+        self
     }
 }
 /// Records that replies decode into, generated from the spec's `x_records`.

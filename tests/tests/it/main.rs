@@ -7,6 +7,7 @@ mod commands;
 mod connection;
 mod coverage;
 mod errors;
+mod pipeline;
 mod spec_a;
 mod spec_b;
 mod spec_c;
