@@ -41,6 +41,25 @@ pub enum Arg<'a> {
 }
 
 impl Arg<'_> {
+    /// The same argument owning its bytes.
+    ///
+    /// ```
+    /// let key = String::from("k");
+    /// let owned: redtyped::Arg<'static> = redtyped::Arg::from(&key).into_owned();
+    /// assert_eq!(owned, redtyped::Arg::Owned(b"k".to_vec()));
+    /// ```
+    pub fn into_owned(self) -> Arg<'static> {
+        match self {
+            Arg::Borrowed(b) => Arg::Owned(b.to_vec()),
+            Arg::Owned(b) => Arg::Owned(b),
+            Arg::Shared(b) => Arg::Shared(b),
+            Arg::Int(i) => Arg::Int(i),
+            Arg::Uint(u) => Arg::Uint(u),
+            Arg::Float(f) => Arg::Float(f),
+            Arg::Float32(f) => Arg::Float32(f),
+        }
+    }
+
     /// Writes this argument as one bulk string.
     #[inline]
     pub fn write(&self, w: &mut ArgWriter<'_>) {

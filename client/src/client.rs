@@ -51,6 +51,10 @@ struct Inner {
     queue: Arc<Queue>,
     config: Config,
     resp: Resp,
+    /// Idle dedicated connections (for WATCH), returned only when left clean.
+    idle: std::sync::Mutex<Vec<Client>>,
+    /// This is a dedicated connection: it runs commands the shared one refuses.
+    dedicated: bool,
 }
 
 impl Drop for Inner {
@@ -80,6 +84,10 @@ impl Client {
     /// `SETNAME` (falling back to RESP2 with `AUTH` and `CLIENT SETNAME`), then
     /// `SELECT`. Must be called within a tokio runtime, which runs the driver.
     pub async fn connect_with(config: Config) -> Result<Client> {
+        Client::open(config, false).await
+    }
+
+    async fn open(config: Config, dedicated: bool) -> Result<Client> {
         let connected = connection::connect(&config).await?;
         let queue = Arc::new(Queue::default());
         let resp = connected.resp();
@@ -97,6 +105,8 @@ impl Client {
                 queue,
                 config,
                 resp,
+                idle: std::sync::Mutex::new(Vec::new()),
+                dedicated,
             }),
         })
     }
@@ -113,7 +123,7 @@ impl Client {
     /// ```
     pub fn send<C: Command>(&self, command: C) -> Response<C::Shape> {
         let name = command.name();
-        if command.dedicated() {
+        if command.dedicated() && !self.inner.dedicated {
             let error = Error::new(
                 ErrorKind::Usage,
                 Outcome::NotSent,
@@ -164,6 +174,123 @@ impl Client {
     /// transaction with EXECABORT.
     pub fn transaction(&self) -> crate::Pipeline<'_, ()> {
         crate::Pipeline::new(self, true)
+    }
+
+    /// A connection of this client's own for commands that need one: an idle
+    /// one when there is one, else a new one with the same settings.
+    pub(crate) async fn dedicated(&self) -> Result<Client> {
+        let idle = self
+            .inner
+            .idle
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .pop();
+        match idle {
+            Some(connection) if !connection.is_closed() => Ok(connection),
+            _ => Client::open(self.inner.config.clone(), true).await,
+        }
+    }
+
+    /// Gives back a dedicated connection known to be clean.
+    pub(crate) fn give_back(&self, connection: Client) {
+        const MAX_IDLE: usize = 8;
+        let mut idle = self.inner.idle.lock().unwrap_or_else(|p| p.into_inner());
+        if idle.len() < MAX_IDLE && !connection.is_closed() {
+            idle.push(connection);
+        }
+    }
+
+    /// Optimistic locking: runs `body` on a connection of its own with `keys`
+    /// WATCHed, retrying the whole body when a watched key changed before its
+    /// transaction ran (up to 16 attempts; see [`watching_with`](Self::watching_with)).
+    ///
+    /// The body gets a [`Watch`](crate::Watch) (a cheap handle to the watched
+    /// connection) by value, so its future borrows nothing and can run in a
+    /// spawned task. Inside, read with the connection's command methods and finish with
+    /// `tx.multi()…execute()`, a transaction on the watched connection. The
+    /// connection is always left clean: UNWATCH after a body that ends
+    /// without EXEC, and a connection whose body panicked or whose future was
+    /// dropped is closed rather than reused.
+    ///
+    /// ```no_run
+    /// use redtyped::prelude::*;
+    /// # async fn demo(client: redtyped::Client) -> redtyped::Result<()> {
+    /// let next: i64 = client
+    ///     .watching(["seq"], |tx| async move {
+    ///         let current: i64 = tx.get::<i64>("seq").await?.unwrap_or(0);
+    ///         tx.multi().set("seq", current + 1).execute().await?;
+    ///         Ok(current + 1)
+    ///     })
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn watching<'k, K, R, F, Fut>(
+        &self,
+        keys: K,
+        body: F,
+    ) -> impl std::future::Future<Output = Result<R>> + use<'_, R, F, Fut, K>
+    where
+        K: IntoIterator,
+        K::Item: Into<crate::Arg<'k>>,
+        F: FnMut(crate::Watch) -> Fut,
+        Fut: std::future::Future<Output = Result<R>>,
+    {
+        self.watching_with(keys, 16, body)
+    }
+
+    fn watch_command<'k, K>(keys: K) -> crate::Raw<'static, ()>
+    where
+        K: IntoIterator,
+        K::Item: Into<crate::Arg<'k>>,
+    {
+        // Owned, so the future holding it borrows nothing of the caller's keys.
+        crate::Raw::new("WATCH").args(keys.into_iter().map(|k| k.into().into_owned()))
+    }
+
+    /// [`watching`](Self::watching) with a bound on the number of attempts; when
+    /// every attempt conflicts the error is [`ErrorKind::WatchConflict`].
+    pub fn watching_with<'k, K, R, F, Fut>(
+        &self,
+        keys: K,
+        attempts: usize,
+        body: F,
+    ) -> impl std::future::Future<Output = Result<R>> + use<'_, R, F, Fut, K>
+    where
+        K: IntoIterator,
+        K::Item: Into<crate::Arg<'k>>,
+        F: FnMut(crate::Watch) -> Fut,
+        Fut: std::future::Future<Output = Result<R>>,
+    {
+        let watch_keys = Self::watch_command(keys);
+        self.watch_loop(watch_keys, attempts, body)
+    }
+
+    async fn watch_loop<R, F, Fut>(
+        &self,
+        keys: crate::Raw<'static, ()>,
+        attempts: usize,
+        mut body: F,
+    ) -> Result<R>
+    where
+        F: FnMut(crate::Watch) -> Fut,
+        Fut: std::future::Future<Output = Result<R>>,
+    {
+        let mut last = None;
+        for _ in 0..attempts.max(1) {
+            let connection = self.dedicated().await?;
+            let watch = crate::Watch::new(connection);
+            let result = watch.run(keys.clone(), &mut body).await;
+            if let Some(clean) = watch.into_clean().await {
+                self.give_back(clean);
+            }
+            match result {
+                Err(e) if e.is_watch_conflict() => last = Some(e),
+                other => return other,
+            }
+        }
+        Err(last.unwrap_or_else(|| {
+            Error::new(ErrorKind::WatchConflict, Outcome::Completed, "no attempt")
+        }))
     }
 
     /// The server's address.

@@ -41,6 +41,8 @@ pub enum ErrorKind {
     Usage,
     /// TLS failed: a certificate was refused, a file could not be read, the handshake broke.
     Tls,
+    /// A watched key changed, so the transaction did not run (EXEC replied nil).
+    WatchConflict,
 }
 
 impl ErrorKind {
@@ -56,6 +58,7 @@ impl ErrorKind {
             ErrorKind::Config => "invalid configuration",
             ErrorKind::Usage => "unsupported use",
             ErrorKind::Tls => "TLS error",
+            ErrorKind::WatchConflict => "watch conflict",
         }
     }
 }
@@ -202,6 +205,11 @@ impl Error {
     /// The reply had an unexpected shape.
     pub fn is_decode(&self) -> bool {
         self.0.kind == ErrorKind::Decode
+    }
+
+    /// A watched key changed and the transaction did not run.
+    pub fn is_watch_conflict(&self) -> bool {
+        self.0.kind == ErrorKind::WatchConflict
     }
 
     /// A socket failed.

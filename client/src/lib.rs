@@ -51,6 +51,7 @@ pub mod shape;
 #[cfg(feature = "tls")]
 mod tls;
 mod value;
+mod watch;
 
 /// The traits a user of pipelines and transactions wants in scope.
 pub mod prelude {
@@ -75,6 +76,7 @@ pub use command::{Command, CommandFlags, CommandMeta, DedicatedTarget};
 pub use config::{Addr, Config, DEFAULT_PORT, Protocol, Tls};
 pub use connection::Resp;
 pub use error::{DecodeError, Error, ErrorKind, Outcome, Result};
-pub use pipeline::{Pipeline, PipelineVec, Replies, ShapeList};
+pub use pipeline::{Execute, ExecuteEach, Pipeline, PipelineVec, Replies, ShapeList};
 pub use raw::{FromReply, Raw};
 pub use value::{FromMap, FromValue, MapEntries, Value};
+pub use watch::Watch;

@@ -6,9 +6,13 @@
 //! the same batch wrapped in `MULTI` … `EXEC`.
 
 use std::borrow::Cow;
+use std::future::Future;
 use std::marker::PhantomData;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
 
 use bytes::{Bytes, BytesMut};
+use tokio::sync::oneshot;
 
 use crate::client::{Client, decode_frame};
 use crate::command::Command;
@@ -133,15 +137,24 @@ impl<'c, L> Pipeline<'c, L> {
         self.names.is_empty()
     }
 
-    /// Sends every command and waits for all their replies (the connection
-    /// stays in step whatever they are).
-    async fn frames(mut self) -> Result<(Vec<Bytes>, Vec<Cow<'static, str>>, bool)> {
+    /// Queues every command now, as one contiguous batch.
+    fn send(mut self) -> Sent {
         if let Some(e) = self.refused.take() {
-            return Err(e);
+            return Sent {
+                rx: None,
+                error: Some(e),
+                names: self.names,
+                atomic: self.atomic,
+            };
         }
         let commands = self.names.len();
         if commands == 0 {
-            return Ok((Vec::new(), self.names, self.atomic));
+            return Sent {
+                rx: None,
+                error: None,
+                names: self.names,
+                atomic: self.atomic,
+            };
         }
         if self.atomic {
             let mut w = ArgWriter::begin(&mut self.buf);
@@ -150,31 +163,99 @@ impl<'c, L> Pipeline<'c, L> {
         }
         let replies = if self.atomic { commands + 2 } else { commands };
         let rx = self.client.send_batch(&self.buf, replies);
-        let frames = rx.await.map_err(|_| {
-            Error::closed(
-                Outcome::Unknown,
-                "the connection's driver stopped before the replies arrived",
-            )
-        })??;
-        Ok((frames, self.names, self.atomic))
+        Sent {
+            rx: Some(rx),
+            error: None,
+            names: self.names,
+            atomic: self.atomic,
+        }
+    }
+}
+
+/// A batch on its way: what the execute futures wait on. It holds no borrow,
+/// so the futures are `Send` whenever their reply types are.
+struct Sent {
+    rx: Option<oneshot::Receiver<Result<Vec<Bytes>>>>,
+    error: Option<Error>,
+    names: Vec<Cow<'static, str>>,
+    atomic: bool,
+}
+
+impl Sent {
+    fn poll_frames(&mut self, cx: &mut Context<'_>) -> Poll<Result<Vec<Bytes>>> {
+        if let Some(e) = self.error.take() {
+            return Poll::Ready(Err(e));
+        }
+        let Some(rx) = self.rx.as_mut() else {
+            return Poll::Ready(Ok(Vec::new()));
+        };
+        match Pin::new(rx).poll(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(result) => {
+                self.rx = None;
+                Poll::Ready(result.unwrap_or_else(|_| {
+                    Err(Error::closed(
+                        Outcome::Unknown,
+                        "the connection's driver stopped before the replies arrived",
+                    ))
+                }))
+            }
+        }
     }
 }
 
 impl<'c, L: ShapeList> Pipeline<'c, L> {
     /// Sends every command and returns their replies as a tuple, or the first
     /// error (every reply is still read, so the connection stays in step).
-    pub async fn execute(self) -> Result<L::Output> {
-        let (frames, names, atomic) = self.frames().await?;
-        let mut replies = Replies::open(&frames, &names, atomic)?;
-        L::decode(&mut replies)
+    /// The commands are queued when this is called; the future waits for the replies.
+    pub fn execute(self) -> Execute<L> {
+        Execute {
+            sent: self.send(),
+            list: PhantomData,
+        }
     }
 
     /// Sends every command and returns each reply or its error in place; only
     /// a failure of the whole batch (a lost connection, EXECABORT) is `Err`.
-    pub async fn execute_each(self) -> Result<L::Results> {
-        let (frames, names, atomic) = self.frames().await?;
-        let mut replies = Replies::open(&frames, &names, atomic)?;
-        Ok(L::decode_each(&mut replies))
+    pub fn execute_each(self) -> ExecuteEach<L> {
+        ExecuteEach {
+            sent: self.send(),
+            list: PhantomData,
+        }
+    }
+}
+
+/// The future of [`Pipeline::execute`]: the replies as a tuple.
+#[must_use = "the replies are lost unless the future is awaited"]
+pub struct Execute<L> {
+    sent: Sent,
+    list: PhantomData<fn() -> L>,
+}
+
+impl<L: ShapeList> Future for Execute<L> {
+    type Output = Result<L::Output>;
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        let frames = ready!(this.sent.poll_frames(cx))?;
+        let mut replies = Replies::open(&frames, &this.sent.names, this.sent.atomic)?;
+        Poll::Ready(L::decode(&mut replies))
+    }
+}
+
+/// The future of [`Pipeline::execute_each`]: each reply or its error.
+#[must_use = "the replies are lost unless the future is awaited"]
+pub struct ExecuteEach<L> {
+    sent: Sent,
+    list: PhantomData<fn() -> L>,
+}
+
+impl<L: ShapeList> Future for ExecuteEach<L> {
+    type Output = Result<L::Results>;
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        let frames = ready!(this.sent.poll_frames(cx))?;
+        let mut replies = Replies::open(&frames, &this.sent.names, this.sent.atomic)?;
+        Poll::Ready(Ok(L::decode_each(&mut replies)))
     }
 }
 
@@ -201,9 +282,12 @@ impl<'c, S: Shape> PipelineVec<'c, S> {
 
     /// Sends every command; each reply or its error in place.
     pub async fn execute_each(self) -> Result<Vec<Result<S::Output>>> {
-        let (frames, names, atomic) = self.inner.frames().await?;
-        let mut replies = Replies::open(&frames, &names, atomic)?;
-        Ok((0..names.len()).map(|_| replies.next_reply::<S>()).collect())
+        let mut sent = self.inner.send();
+        let frames = std::future::poll_fn(|cx| sent.poll_frames(cx)).await?;
+        let mut replies = Replies::open(&frames, &sent.names, sent.atomic)?;
+        Ok((0..sent.names.len())
+            .map(|_| replies.next_reply::<S>())
+            .collect())
     }
 }
 
@@ -259,7 +343,7 @@ impl<'f> Replies<'f> {
                 source: Source::Exec(reader),
             }),
             Item::Null => Err(Error::new(
-                ErrorKind::Server,
+                ErrorKind::WatchConflict,
                 Outcome::Completed,
                 "the transaction was not run: a watched key changed",
             )

@@ -146,6 +146,7 @@ tuple_from_reply!(3: A, B, C);
 /// let info: String = client.send(Raw::new("INFO").arg("server")).await?;
 /// # Ok(()) }
 /// ```
+#[derive(Clone)]
 pub struct Raw<'a, R = Value> {
     args: Vec<Arg<'a>>,
     reply: PhantomData<fn() -> R>,

@@ -83,21 +83,17 @@ pub fn file(models: &[CommandModel], options: &Options) -> Result<TokenStream, E
                 }
 
                 /// Sends every command; their replies as a tuple, or the first error.
-                fn execute(self) -> impl ::core::future::Future<
-                    Output = #root::Result<<Self::List as #root::ShapeList>::Output>,
-                > + 'c
+                fn execute(self) -> #root::Execute<Self::List>
                 where
-                    Self::List: #root::ShapeList + 'c,
+                    Self::List: #root::ShapeList,
                 {
                     self.queue().execute()
                 }
 
                 /// Sends every command; each reply or its error in place.
-                fn execute_each(self) -> impl ::core::future::Future<
-                    Output = #root::Result<<Self::List as #root::ShapeList>::Results>,
-                > + 'c
+                fn execute_each(self) -> #root::ExecuteEach<Self::List>
                 where
-                    Self::List: #root::ShapeList + 'c,
+                    Self::List: #root::ShapeList,
                 {
                     self.queue().execute_each()
                 }

@@ -1749,24 +1749,16 @@ pub trait PipelineCommands<'c>: Sized {
         self.queue().push(command)
     }
     /// Sends every command; their replies as a tuple, or the first error.
-    fn execute(
-        self,
-    ) -> impl ::core::future::Future<
-        Output = crate::Result<<Self::List as crate::ShapeList>::Output>,
-    > + 'c
+    fn execute(self) -> crate::Execute<Self::List>
     where
-        Self::List: crate::ShapeList + 'c,
+        Self::List: crate::ShapeList,
     {
         self.queue().execute()
     }
     /// Sends every command; each reply or its error in place.
-    fn execute_each(
-        self,
-    ) -> impl ::core::future::Future<
-        Output = crate::Result<<Self::List as crate::ShapeList>::Results>,
-    > + 'c
+    fn execute_each(self) -> crate::ExecuteEach<Self::List>
     where
-        Self::List: crate::ShapeList + 'c,
+        Self::List: crate::ShapeList,
     {
         self.queue().execute_each()
     }

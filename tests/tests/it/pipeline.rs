@@ -304,3 +304,95 @@ async fn pipelines_may_interleave_with_other_connections_but_transactions_never_
     )
     .await;
 }
+
+#[tokio::test]
+async fn watching_retries_on_conflict_so_50_tasks_of_100_increments_make_5000() {
+    for protocol in crate::support::PROTOCOLS {
+        let client = crate::support::client_on(shared(), protocol).await;
+        let key = unique_key("watched-counter");
+        let tasks: Vec<_> = (0..50)
+            .map(|_| {
+                let (client, key) = (client.clone(), key.clone());
+                tokio::spawn(async move {
+                    for _ in 0..100 {
+                        let key = key.clone();
+                        client
+                            .watching_with([key.clone()], 10_000, |tx| {
+                                let key = key.clone();
+                                async move {
+                                    let current: i64 = tx.get::<i64>(&key).await?.unwrap_or(0);
+                                    tx.multi().set(&key, current + 1).execute().await?;
+                                    Ok(current + 1)
+                                }
+                            })
+                            .await
+                            .unwrap();
+                    }
+                })
+            })
+            .collect();
+        for task in tasks {
+            task.await.unwrap();
+        }
+        assert_eq!(
+            client.get::<i64>(&key).await.unwrap(),
+            Some(5_000),
+            "{protocol:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_watch_conflict_is_distinct_and_the_connection_is_left_clean() {
+    each_protocol(|client| async move {
+        let key = unique_key("watched");
+        // The body changes the key from another connection: every attempt conflicts.
+        let attempts = std::sync::atomic::AtomicUsize::new(0);
+        let e = client
+            .watching_with([key.as_str()], 3, |tx| {
+                attempts.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let key = key.clone();
+                async move {
+                    shared().cli(&["INCR", &key]);
+                    tx.multi().incr(&key).execute().await?;
+                    Ok(())
+                }
+            })
+            .await
+            .unwrap_err();
+        assert!(e.is_watch_conflict(), "{e}");
+        assert_eq!(e.kind(), ErrorKind::WatchConflict);
+        assert_eq!(attempts.into_inner(), 3);
+        assert_eq!(
+            shared().cli(&["GET", &key]),
+            "$1\r\n3\r\n",
+            "no transaction ran"
+        );
+
+        // A body that fails without EXEC leaves no WATCH behind: the reused
+        // connection commits next time even though the key changed meanwhile.
+        let list = unique_key("watched-list");
+        client.lpush(&list, ["x"]).await.unwrap();
+        let failed: redtyped::Result<i64> = client
+            .watching([key.as_str()], |tx| {
+                let list = list.clone();
+                async move { tx.incr(&list).await }
+            })
+            .await;
+        assert_eq!(failed.unwrap_err().server_code(), Some("WRONGTYPE"));
+        shared().cli(&["INCR", &key]);
+        let done: i64 = client
+            .watching([key.as_str()], |tx| {
+                let key = key.clone();
+                async move {
+                    let v: i64 = tx.get::<i64>(&key).await?.unwrap_or(0);
+                    tx.multi().set(&key, v + 1).execute().await?;
+                    Ok(v + 1)
+                }
+            })
+            .await
+            .unwrap();
+        assert_eq!(done, 5);
+    })
+    .await;
+}
