@@ -166,6 +166,12 @@ impl Client {
         crate::Pipeline::new(self, false)
     }
 
+    /// A pipeline whose commands hand back handles of their replies, gathered
+    /// after it executes (see [`DeferredPipeline`](crate::DeferredPipeline)).
+    pub fn deferred(&self) -> crate::DeferredPipeline<'_> {
+        crate::DeferredPipeline::new(self)
+    }
+
     /// A MULTI/EXEC transaction with the same typed chain as a pipeline. It is
     /// sent as one contiguous batch, so no other caller's command runs inside
     /// it. Redis does not roll back: a command that fails while EXEC runs

@@ -127,6 +127,18 @@ impl<'c, L> Pipeline<'c, L> {
         self.retype()
     }
 
+    /// Adds a command without tracking its reply type (for deferred handles).
+    pub(crate) fn push_untyped<C: Command>(mut self, command: C) -> Self {
+        self.encode(command);
+        self
+    }
+
+    /// Sends the batch and returns every command's reply frame, undecoded.
+    pub(crate) async fn raw_frames(self) -> Result<Vec<Bytes>> {
+        let mut sent = self.send();
+        std::future::poll_fn(|cx| sent.poll_frames(cx)).await
+    }
+
     /// The number of commands queued.
     pub fn len(&self) -> usize {
         self.names.len()

@@ -396,3 +396,88 @@ async fn a_watch_conflict_is_distinct_and_the_connection_is_left_clean() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn deferred_handles_resolve_after_execute_and_fail_clearly_before() {
+    each_protocol(|client| async move {
+        let (k, n, list) = (unique_key("d-k"), unique_key("d-n"), unique_key("d-list"));
+        client.set(&k, "v").await.unwrap();
+        client.lpush(&list, ["x"]).await.unwrap();
+        let mut batch = client.deferred();
+        let value = batch.add(cmd::get::<String>(&k));
+        let count = batch.add(cmd::incr(&n));
+        let wrong = batch.add(cmd::incr(&list));
+        let scores = batch.add(cmd::zrange::<String>(&k, 0, -1).withscores());
+        let early = batch.add(cmd::incr(&n));
+        // Awaiting before execute: an error at once, not a hang.
+        let e = early.await.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Usage, "{e}");
+        batch.execute().await.unwrap();
+        assert_eq!(value.await.unwrap().as_deref(), Some("v"));
+        assert_eq!(count.await.unwrap(), 1);
+        assert_eq!(wrong.await.unwrap_err().server_code(), Some("WRONGTYPE"));
+        assert_eq!(scores.await.unwrap_err().server_code(), Some("WRONGTYPE"));
+        assert_eq!(
+            client.get::<i64>(&n).await.unwrap(),
+            Some(2),
+            "the early handle's command still ran"
+        );
+        // A batch dropped unexecuted: its handles fail with a clear error.
+        let orphan = {
+            let mut batch = client.deferred();
+            batch.add(cmd::incr(&n))
+        };
+        assert_eq!(orphan.await.unwrap_err().kind(), ErrorKind::Usage);
+        assert_eq!(client.get::<i64>(&n).await.unwrap(), Some(2));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_watch_body_that_panics_or_is_dropped_leaves_nothing_watched() {
+    let client = crate::support::client_on(shared(), redtyped::Protocol::Resp3).await;
+    let key = unique_key("watch-abandoned");
+    // A panicking body: the panic reaches the caller.
+    let panicked = tokio::spawn({
+        let client = client.clone();
+        let key = key.clone();
+        async move {
+            client
+                .watching([key.clone()], |_tx| async move {
+                    panic!("the body gave up");
+                    #[allow(unreachable_code)]
+                    Ok(())
+                })
+                .await
+        }
+    })
+    .await;
+    assert!(panicked.unwrap_err().is_panic());
+    // A body whose future is dropped while it waits.
+    let dropped = tokio::time::timeout(
+        Duration::from_millis(50),
+        client.watching([key.clone()], |_tx| {
+            std::future::pending::<redtyped::Result<()>>()
+        }),
+    )
+    .await;
+    assert!(dropped.is_err(), "the body never finishes");
+    // The key changes; a new watched transaction still commits: no stale WATCH
+    // was left on any connection the client reuses.
+    shared().cli(&["SET", &key, "10"]);
+    for _ in 0..3 {
+        let v: i64 = client
+            .watching([key.clone()], |tx| {
+                let key = key.clone();
+                async move {
+                    let v: i64 = tx.get::<i64>(&key).await?.unwrap_or(0);
+                    tx.multi().set(&key, v + 1).execute().await?;
+                    Ok(v + 1)
+                }
+            })
+            .await
+            .unwrap();
+        assert!(v > 10);
+    }
+    assert_eq!(shared().cli(&["GET", &key]), "$2\r\n13\r\n");
+}
