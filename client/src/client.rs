@@ -12,8 +12,7 @@ use tokio::sync::oneshot;
 
 use crate::command::Command;
 use crate::config::{Addr, Config};
-use crate::connection::{self, Connected, Resp, error_text};
-use crate::driver::Driver;
+use crate::connection::{self, Resp, error_text};
 use crate::error::{Error, ErrorKind, Outcome, Result};
 use crate::queue::{Queue, Slot};
 use crate::resp::{ArgWriter, Reader};
@@ -39,9 +38,11 @@ use crate::shape::Shape;
 /// ```
 ///
 /// When the connection is lost, commands in flight fail with an error whose
-/// [`outcome`](Error::outcome) is [`Outcome::Unknown`] and new commands fail
-/// with a closed error (`Outcome::NotSent`); reconnecting is the caller's job
-/// in this version.
+/// [`outcome`](Error::outcome) is [`Outcome::Unknown`] (they may have run and
+/// are never re-sent), and the client reconnects by itself with exponential
+/// back-off and jitter (10 ms up to 2 s), re-running AUTH, SELECT and SETNAME.
+/// Commands queued but not yet written go out on the new connection; while a
+/// reconnect attempt fails they fail with [`Outcome::NotSent`] (safe to retry).
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,
@@ -59,7 +60,7 @@ struct Inner {
 
 impl Drop for Inner {
     fn drop(&mut self) {
-        self.queue.release();
+        self.queue.release("the client was dropped");
     }
 }
 
@@ -90,16 +91,8 @@ impl Client {
     async fn open(config: Config, dedicated: bool) -> Result<Client> {
         let connected = connection::connect(&config).await?;
         let queue = Arc::new(Queue::default());
-        let resp = connected.resp();
-        match connected {
-            Connected::Tcp(h) => tokio::spawn(Driver::new(h.stream, h.read_buf, queue.clone())),
-            Connected::Unix(h) => tokio::spawn(Driver::new(h.stream, h.read_buf, queue.clone())),
-            #[cfg(feature = "tls")]
-            Connected::Tls(h) => {
-                let h = *h;
-                tokio::spawn(Driver::new(h.stream, h.read_buf, queue.clone()))
-            }
-        };
+        let resp = connected.resp;
+        tokio::spawn(crate::driver::run(connected, queue.clone(), config.clone()));
         Ok(Client {
             inner: Arc::new(Inner {
                 queue,
@@ -342,9 +335,48 @@ impl Client {
         rx
     }
 
-    /// True once the connection is gone: every new command fails at once.
+    /// True once the client was closed (or its last handle dropped): every new
+    /// command fails at once. A lost connection does not close the client: it
+    /// reconnects.
     pub fn is_closed(&self) -> bool {
         self.inner.queue.is_closed()
+    }
+
+    /// Closes the client gracefully: new commands fail at once with a closed
+    /// error (`Outcome::NotSent`), commands already queued or in flight get
+    /// their replies, then the connection ends. Returns when it has.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: redtyped::Client) -> redtyped::Result<()> {
+    /// let pending = client.incr("n");
+    /// client.close().await;
+    /// assert!(client.ping().await.unwrap_err().is_closed());
+    /// # Ok(()) }
+    /// ```
+    pub async fn close(&self) {
+        let queue = &self.inner.queue;
+        let finished = queue.finished_signal.notified();
+        tokio::pin!(finished);
+        finished.as_mut().enable();
+        queue.release("the client was closed");
+        if !queue.finished.load(std::sync::atomic::Ordering::Acquire) {
+            finished.await;
+        }
+    }
+
+    /// Counters of this client's connection.
+    pub fn stats(&self) -> crate::Stats {
+        use std::sync::atomic::Ordering::Relaxed;
+        let s = self.inner.queue.stats();
+        let commands = s.commands.load(Relaxed);
+        let replies = s.replies.load(Relaxed);
+        let failed = s.failed.load(Relaxed);
+        crate::Stats {
+            commands_sent: commands,
+            replies_received: replies,
+            reconnects: s.reconnects.load(Relaxed),
+            in_flight: commands.saturating_sub(replies).saturating_sub(failed),
+        }
     }
 }
 

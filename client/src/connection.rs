@@ -27,21 +27,13 @@ pub(crate) struct Handshaked<S> {
 }
 
 /// A connected, handshaked socket of one of the supported kinds.
-pub(crate) enum Connected {
-    Tcp(Handshaked<TcpStream>),
-    Unix(Handshaked<UnixStream>),
-    #[cfg(feature = "tls")]
-    Tls(Box<Handshaked<tokio_rustls::client::TlsStream<TcpStream>>>),
-}
+pub(crate) type Connected = Handshaked<crate::stream::Stream>;
 
-impl Connected {
-    pub fn resp(&self) -> Resp {
-        match self {
-            Connected::Tcp(h) => h.resp,
-            Connected::Unix(h) => h.resp,
-            #[cfg(feature = "tls")]
-            Connected::Tls(h) => h.resp,
-        }
+fn connected<S>(h: Handshaked<S>, wrap: impl FnOnce(S) -> crate::stream::Stream) -> Connected {
+    Handshaked {
+        stream: wrap(h.stream),
+        read_buf: h.read_buf,
+        resp: h.resp,
     }
 }
 
@@ -60,9 +52,13 @@ pub(crate) async fn connect(config: &Config) -> Result<Connected> {
                 #[cfg(feature = "tls")]
                 if let Some(tls) = config.tls_settings() {
                     let stream = crate::tls::handshake(stream, host, tls).await?;
-                    return Ok(Connected::Tls(Box::new(handshake(stream, config).await?)));
+                    let h = handshake(stream, config).await?;
+                    return Ok(connected(h, |s| crate::stream::Stream::Tls(Box::new(s))));
                 }
-                Ok(Connected::Tcp(handshake(stream, config).await?))
+                Ok(connected(
+                    handshake(stream, config).await?,
+                    crate::stream::Stream::Tcp,
+                ))
             }
             Addr::Unix(_) if config.tls_settings().is_some() => {
                 Err(Error::config("TLS over a unix socket is not supported"))
@@ -71,7 +67,10 @@ pub(crate) async fn connect(config: &Config) -> Result<Connected> {
                 let stream = UnixStream::connect(path)
                     .await
                     .map_err(|e| connect_error(config, e))?;
-                Ok(Connected::Unix(handshake(stream, config).await?))
+                Ok(connected(
+                    handshake(stream, config).await?,
+                    crate::stream::Stream::Unix,
+                ))
             }
         }
     };

@@ -10,7 +10,9 @@ use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use bytes::{Buf, BytesMut};
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -49,16 +51,19 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
         }
     }
 
-    /// Fails everything: queued commands were not sent; commands in flight may have run.
-    fn fail(&mut self, error: Error) {
-        self.queue.close(Error::closed(
-            Outcome::NotSent,
-            format!("the connection was lost ({})", error.message()),
-        ));
+    /// Fails the commands in flight (they may have run: `Outcome::Unknown`);
+    /// commands still queued stay queued for the next connection.
+    fn fail(&mut self, error: Error) -> Poll<Stop> {
         let in_flight = Error::new(error.kind(), Outcome::Unknown, error.message().to_string());
+        let failed = self.in_flight.len() as u64;
         for slot in self.in_flight.drain(..) {
             slot.fail(in_flight.clone());
         }
+        self.queue
+            .stats()
+            .failed
+            .fetch_add(failed, Ordering::Relaxed);
+        Poll::Ready(Stop::Lost(error))
     }
 
     /// Splits complete frames off the read buffer and hands them out.
@@ -70,6 +75,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
                 Err(e) => return Err(Error::protocol(Outcome::Unknown, e)),
             };
             let frame = self.read_buf.split_to(n).freeze();
+            self.queue.stats().replies.fetch_add(1, Ordering::Relaxed);
             if is_push(&frame) {
                 // RESP3 push frames (pub/sub, invalidation) belong to no request.
                 continue;
@@ -151,15 +157,22 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
     }
 }
 
-impl<S: AsyncRead + AsyncWrite + Unpin> Future for Driver<S> {
-    type Output = ();
+/// Why a driver stopped.
+pub(crate) enum Stop {
+    /// Every handle is gone (or the client was closed) and nothing is in flight.
+    Released,
+    /// The connection failed; the reconnect loop takes over.
+    Lost(Error),
+}
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+impl<S: AsyncRead + AsyncWrite + Unpin> Future for Driver<S> {
+    type Output = Stop;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Stop> {
         let this = self.get_mut();
         for _ in 0..ROUNDS_BEFORE_YIELD {
             if let Err(e) = this.read_side(cx) {
-                this.fail(e);
-                return Poll::Ready(());
+                return this.fail(e);
             }
             let mut queue_registered = this.released;
             if this.write_buf.is_empty() && !this.released {
@@ -187,12 +200,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Future for Driver<S> {
             let written = match this.write_side(cx) {
                 Ok(written) => written,
                 Err(e) => {
-                    this.fail(e);
-                    return Poll::Ready(());
+                    return this.fail(e);
                 }
             };
             if this.released && this.write_buf.is_empty() && this.in_flight.is_empty() {
-                return Poll::Ready(());
+                return Poll::Ready(Stop::Released);
             }
             // Everything is registered for wake-up (reads always; the write side when
             // it is blocked; the queue when it was found empty) unless a batch was
@@ -204,4 +216,70 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Future for Driver<S> {
         cx.waker().wake_by_ref();
         Poll::Pending
     }
+}
+
+/// The smallest and largest pause between reconnect attempts.
+const BACKOFF_MIN: Duration = Duration::from_millis(10);
+const BACKOFF_MAX: Duration = Duration::from_secs(2);
+
+/// Exponential back-off with jitter: 50-100% of min(10 ms * 2^attempt, 2 s),
+/// so many clients that lost one server do not reconnect in step.
+fn backoff(attempt: u32) -> Duration {
+    let ceiling = BACKOFF_MIN
+        .saturating_mul(1 << attempt.min(16))
+        .min(BACKOFF_MAX);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    // A cheap spread from the clock's low bits; it needs to differ between clients, not be random.
+    let fraction = 0.5 + f64::from(nanos.wrapping_mul(2_654_435_761) % 1000) / 2000.0;
+    ceiling.mul_f64(fraction)
+}
+
+/// The life of a client's connection: drive it; when it fails, reconnect with
+/// back-off (the handshake re-runs AUTH, SELECT and SETNAME from the config)
+/// and go on with what callers queued meanwhile. Commands in flight when the
+/// connection failed were failed with `Outcome::Unknown`, never re-sent;
+/// commands queued but not written are sent on the new connection; while a
+/// reconnect attempt fails, queued commands fail with `Outcome::NotSent`.
+pub(crate) async fn run(
+    first: crate::connection::Connected,
+    queue: Arc<Queue>,
+    config: crate::Config,
+) {
+    let mut connected = first;
+    loop {
+        let stop = Driver::new(connected.stream, connected.read_buf, queue.clone()).await;
+        let Stop::Lost(lost) = stop else { break };
+        let mut attempt = 0;
+        connected = loop {
+            if queue.is_released() {
+                queue.fail_queued(Error::closed(
+                    Outcome::NotSent,
+                    "the client was closed while reconnecting",
+                ));
+                queue.finished.store(true, Ordering::Release);
+                queue.finished_signal.notify_waiters();
+                return;
+            }
+            tokio::time::sleep(backoff(attempt)).await;
+            attempt = attempt.saturating_add(1);
+            match crate::connection::connect(&config).await {
+                Ok(connected) => break connected,
+                Err(e) => queue.fail_queued(Error::new(
+                    e.kind(),
+                    Outcome::NotSent,
+                    format!(
+                        "the connection to {} was lost ({}) and reconnecting failed: {}",
+                        config.addr(),
+                        lost.message(),
+                        e.message()
+                    ),
+                )),
+            }
+        };
+        queue.stats().reconnects.fetch_add(1, Ordering::Relaxed);
+    }
+    queue.finished.store(true, Ordering::Release);
+    queue.finished_signal.notify_waiters();
 }

@@ -49,6 +49,8 @@ mod raw;
 pub mod record;
 pub mod resp;
 pub mod shape;
+mod stats;
+mod stream;
 #[cfg(feature = "tls")]
 mod tls;
 mod value;
@@ -80,5 +82,6 @@ pub use deferred::{Deferred, DeferredPipeline};
 pub use error::{DecodeError, Error, ErrorKind, Outcome, Result};
 pub use pipeline::{Execute, ExecuteEach, Pipeline, PipelineVec, Replies, ShapeList};
 pub use raw::{FromReply, Raw};
+pub use stats::Stats;
 pub use value::{FromMap, FromValue, MapEntries, Value};
 pub use watch::Watch;

@@ -47,6 +47,19 @@ impl Slot {
 #[derive(Default)]
 pub(crate) struct Queue {
     state: Mutex<State>,
+    stats: Stats,
+    /// Set when the connection's task ended for good.
+    pub finished: std::sync::atomic::AtomicBool,
+    pub finished_signal: tokio::sync::Notify,
+}
+
+/// Counters a user can read (see `Client::stats`).
+#[derive(Default)]
+pub(crate) struct Stats {
+    pub commands: std::sync::atomic::AtomicU64,
+    pub replies: std::sync::atomic::AtomicU64,
+    pub failed: std::sync::atomic::AtomicU64,
+    pub reconnects: std::sync::atomic::AtomicU64,
 }
 
 #[derive(Default)]
@@ -92,6 +105,13 @@ impl Queue {
                 return Err((e.clone(), slot));
             }
             encode(&mut state.buf);
+            let commands = match &slot {
+                Slot::One(_) => 1,
+                Slot::Batch { expected, .. } => *expected as u64,
+            };
+            self.stats
+                .commands
+                .fetch_add(commands, std::sync::atomic::Ordering::Relaxed);
             state.slots.push_back(slot);
             state.driver.take()
         };
@@ -127,14 +147,11 @@ impl Queue {
         Taken::Work
     }
 
-    /// Refuses new commands with `error`, and fails every command queued but
-    /// not yet taken by the driver (they were never sent).
-    pub fn close(&self, error: Error) {
+    /// Fails every command queued but not yet taken by the driver (they were
+    /// never sent), keeping the queue open for new ones.
+    pub fn fail_queued(&self, error: Error) {
         let slots = {
             let mut state = self.lock();
-            if state.closed.is_none() {
-                state.closed = Some(error.clone());
-            }
             state.buf.clear();
             std::mem::take(&mut state.slots)
         };
@@ -143,19 +160,30 @@ impl Queue {
         }
     }
 
-    /// The last client handle is gone: refuse new commands, let the driver finish.
-    pub fn release(&self) {
+    /// Refuses new commands with `why` and lets the driver finish what is queued
+    /// and in flight, then stop (the last handle went away, or `close`).
+    pub fn release(&self, why: &str) {
         let waker = {
             let mut state = self.lock();
             state.released = true;
             if state.closed.is_none() {
-                state.closed = Some(Error::closed(Outcome::NotSent, "the client was dropped"));
+                state.closed = Some(Error::closed(Outcome::NotSent, why));
             }
             state.driver.take()
         };
         if let Some(w) = waker {
             w.wake();
         }
+    }
+
+    /// True once the last handle went away or the client was closed.
+    pub fn is_released(&self) -> bool {
+        self.lock().released
+    }
+
+    /// Counts commands and replies for the client's statistics.
+    pub fn stats(&self) -> &Stats {
+        &self.stats
     }
 
     /// True once the queue refuses new commands.

@@ -4,7 +4,7 @@
 use redtyped::{Client, Config, ErrorKind, Outcome, Protocol, Resp};
 use redtyped_tests::{Server, shared, unique_key};
 
-use crate::support::{PROTOCOLS, client_on};
+use crate::support::{PROTOCOLS, client_on, each_protocol};
 
 fn with_protocol(url: &str, protocol: Protocol) -> Config {
     Config::from_url(url).unwrap().resp(protocol)
@@ -219,19 +219,103 @@ async fn a_lost_connection_fails_in_flight_and_new_commands_distinctly() {
         server.kill();
         let e = in_flight.await.unwrap_err();
         assert_eq!(e.outcome(), Outcome::Unknown, "{protocol:?}: {e}");
+        // While the server is down, reconnect attempts fail and so do new commands,
+        // promptly, as never sent; the client itself stays open.
+        let e = client.get::<String>("k").await.unwrap_err();
+        assert_eq!(e.outcome(), Outcome::NotSent, "{e}");
+        assert_eq!(e.kind(), ErrorKind::Io, "{e}");
+        assert!(e.to_string().contains("reconnecting failed"), "{e}");
+        assert!(!client.is_closed());
+        // Back up (empty, on the same port): the client reconnects by itself.
+        server.restart();
         redtyped_tests::wait_until_async(
-            std::time::Duration::from_secs(5),
-            "the client to notice",
+            std::time::Duration::from_secs(10),
+            "the client to reconnect",
             || {
-                let closed = client.is_closed();
-                async move { closed }
+                let client = client.clone();
+                async move { client.ping().await.is_ok() }
             },
         )
         .await;
-        let e = client.get::<String>("k").await.unwrap_err();
-        assert_eq!(e.kind(), ErrorKind::Closed, "{e}");
-        assert_eq!(e.outcome(), Outcome::NotSent, "{e}");
+        assert!(client.stats().reconnects >= 1);
+        assert_eq!(
+            client.get::<String>("k").await.unwrap(),
+            None,
+            "a fresh server"
+        );
     }
+}
+
+#[tokio::test]
+async fn a_killed_connection_is_reestablished_with_its_database_name_and_auth() {
+    let server = Server::builder().password("pw").start();
+    for protocol in PROTOCOLS {
+        let url = format!(
+            "redis://:pw@127.0.0.1:{}/3?client_name=survivor",
+            server.port()
+        );
+        let client = Client::connect_with(with_protocol(&url, protocol))
+            .await
+            .unwrap();
+        let first_id: i64 = client.client_id().await.unwrap();
+        server.cli_as(
+            "default",
+            "pw",
+            &["CLIENT", "KILL", "ID", &first_id.to_string()],
+        );
+        // The next commands reach a new connection, set up as the first was.
+        let key = unique_key("after-kill");
+        redtyped_tests::wait_until_async(
+            std::time::Duration::from_secs(10),
+            "a command after the kill",
+            || {
+                let (client, key) = (client.clone(), key.clone());
+                async move { client.set(&key, "kept").await.is_ok() }
+            },
+        )
+        .await;
+        let id: i64 = client.client_id().await.unwrap();
+        assert_ne!(id, first_id, "{protocol:?}");
+        assert_eq!(
+            client.client_getname().await.unwrap().as_deref(),
+            Some("survivor")
+        );
+        let db3 = Client::connect_with(with_protocol(&url, protocol))
+            .await
+            .unwrap();
+        assert_eq!(
+            db3.get::<String>(&key).await.unwrap().as_deref(),
+            Some("kept"),
+            "still database 3"
+        );
+        assert_eq!(client.stats().reconnects, 1);
+        assert_eq!(client.stats().in_flight, 0);
+    }
+}
+
+#[tokio::test]
+async fn close_lets_commands_in_flight_finish_and_refuses_new_ones() {
+    each_protocol(|client| async move {
+        let key = unique_key("closing");
+        // Waits 0.2 s on the server, then replies nil.
+        let in_flight = client.send(
+            redtyped::Raw::<Option<Vec<String>>>::new("BLPOP")
+                .arg(&key)
+                .arg("0.2"),
+        );
+        let clone = client.clone();
+        clone.close().await;
+        assert_eq!(
+            in_flight.await.unwrap(),
+            None,
+            "the command in flight got its reply"
+        );
+        assert!(client.is_closed());
+        let e = client.ping().await.unwrap_err();
+        assert!(e.is_closed(), "{e}");
+        assert_eq!(e.outcome(), Outcome::NotSent);
+    })
+    .await;
 }
 
 #[tokio::test]

@@ -117,12 +117,13 @@ async fn client_kill_replies_ok_or_a_count_by_form() {
             .await
             .unwrap();
         assert_eq!(killed, Value::Int(1));
+        // The victim reconnects by itself, as a new connection.
         wait_until_async(
             std::time::Duration::from_secs(5),
-            "the killed client to notice",
+            "the killed client to reconnect",
             || {
-                let closed = victim.is_closed();
-                async move { closed }
+                let victim = victim.clone();
+                async move { victim.client_id().await.is_ok_and(|id| id != victim_id) }
             },
         )
         .await;
