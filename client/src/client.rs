@@ -398,6 +398,24 @@ pub struct Response<S> {
     shape: PhantomData<fn() -> S>,
 }
 
+impl<S> Response<S> {
+    /// Bounds the wait for this reply, overriding the client's response
+    /// timeout. On expiry the error is [`ErrorKind::Timeout`] with
+    /// [`Outcome::Unknown`]; the late reply is read and discarded.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: redtyped::Client) -> redtyped::Result<()> {
+    /// use std::future::IntoFuture;
+    /// use std::time::Duration;
+    /// let v: Option<String> = client.get("k").into_future().timeout(Duration::from_millis(50)).await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn timeout(mut self, limit: std::time::Duration) -> Self {
+        self.deadline = Some(Box::pin(tokio::time::sleep(limit)));
+        self
+    }
+}
+
 impl<S> std::fmt::Debug for Response<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Response")

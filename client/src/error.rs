@@ -207,6 +207,31 @@ impl Error {
         self.0.kind == ErrorKind::Decode
     }
 
+    /// The server refused a write because it is a read-only replica (`READONLY`).
+    pub fn is_readonly(&self) -> bool {
+        self.server_code() == Some("READONLY")
+    }
+
+    /// The ACL user lacks a permission (`NOPERM`).
+    pub fn is_no_permission(&self) -> bool {
+        self.server_code() == Some("NOPERM")
+    }
+
+    /// A script or function is running too long (`BUSY`).
+    pub fn is_busy(&self) -> bool {
+        self.server_code() == Some("BUSY")
+    }
+
+    /// The server is still loading its dataset (`LOADING`).
+    pub fn is_loading(&self) -> bool {
+        self.server_code() == Some("LOADING")
+    }
+
+    /// The server has as many clients as `maxclients` allows.
+    pub fn is_max_clients(&self) -> bool {
+        self.server_code() == Some("ERR") && self.0.message.contains("max number of clients")
+    }
+
     /// A watched key changed and the transaction did not run.
     pub fn is_watch_conflict(&self) -> bool {
         self.0.kind == ErrorKind::WatchConflict

@@ -76,3 +76,54 @@ async fn unknown_commands_and_wrong_arity_are_server_errors() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn server_conditions_have_predicates() {
+    // A replica refuses writes: READONLY.
+    let master = redtyped_tests::Server::start();
+    let replica = redtyped_tests::Server::builder()
+        .config("replicaof", format!("127.0.0.1 {}", master.port()))
+        .start();
+    let client = redtyped::Client::connect(&replica.url()).await.unwrap();
+    let e = client.set("k", "v").await.unwrap_err();
+    assert!(e.is_readonly(), "{e}");
+    assert!(!e.is_no_permission());
+    // A full server: max clients.
+    let full = redtyped_tests::Server::builder()
+        .config("maxclients", "1")
+        .start();
+    let first = redtyped::Client::connect(&full.url()).await.unwrap();
+    let second = redtyped::Client::connect(&format!("{}?protocol=2", full.url())).await;
+    let e = match second {
+        Err(e) => e,
+        Ok(c) => c.ping().await.unwrap_err(),
+    };
+    assert!(e.is_max_clients(), "{e}");
+    assert_eq!(first.ping().await.unwrap(), "PONG");
+}
+
+#[tokio::test]
+async fn a_per_command_timeout_overrides_the_clients() {
+    use std::future::IntoFuture;
+    each_protocol(|client| async move {
+        let key = unique_key("per-command-timeout");
+        let e = client
+            .send(Raw::<()>::new("BLPOP").arg(&key).arg("1"))
+            .timeout(std::time::Duration::from_millis(50))
+            .await
+            .unwrap_err();
+        assert!(e.is_timeout(), "{e}");
+        assert_eq!(e.outcome(), Outcome::Unknown);
+        let got: Option<String> = client
+            .get(&key)
+            .into_future()
+            .timeout(std::time::Duration::from_secs(5))
+            .await
+            .unwrap();
+        assert_eq!(
+            got, None,
+            "the late BLPOP reply was discarded, not shifted onto this GET"
+        );
+    })
+    .await;
+}
