@@ -40,8 +40,11 @@ mod client;
 mod command;
 mod config;
 mod connection;
+#[doc(hidden)]
+pub mod derive;
 mod driver;
 mod error;
+pub mod hash;
 mod queue;
 mod raw;
 pub mod record;
@@ -68,5 +71,12 @@ pub use command::{Command, CommandFlags, CommandMeta, DedicatedTarget};
 pub use config::{Addr, Config, DEFAULT_PORT, Protocol, Tls};
 pub use connection::Resp;
 pub use error::{DecodeError, Error, ErrorKind, Outcome, Result};
+pub use hash::{FromHash, ToHash};
 pub use raw::{FromReply, Raw};
 pub use value::{FromMap, FromValue, MapEntries, Value};
+
+/// `#[derive(ToHash)]`, `#[derive(FromHash)]` and `#[derive(ValueEnum)]`:
+/// structs as hashes and enums as values; the attributes are in
+/// [`redtyped_macros`]' docs.
+#[cfg(feature = "derive")]
+pub use redtyped_macros::{FromHash, ToHash, ValueEnum};
