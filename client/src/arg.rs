@@ -85,6 +85,13 @@ impl From<String> for Arg<'_> {
     }
 }
 
+impl<'a> From<&'a &[u8]> for Arg<'a> {
+    #[inline]
+    fn from(b: &'a &[u8]) -> Self {
+        Arg::Borrowed(b)
+    }
+}
+
 impl<'a> From<&'a [u8]> for Arg<'a> {
     #[inline]
     fn from(b: &'a [u8]) -> Self {
@@ -191,9 +198,11 @@ impl From<&bool> for Arg<'_> {
     }
 }
 
-impl<'a> From<std::borrow::Cow<'a, str>> for Arg<'a> {
+/// Any `Cow` that outlives the argument: `FromHash::field_names` gives
+/// `Cow<'static, str>`, and a command's arguments share one lifetime.
+impl<'a, 'b: 'a> From<std::borrow::Cow<'b, str>> for Arg<'a> {
     #[inline]
-    fn from(s: std::borrow::Cow<'a, str>) -> Self {
+    fn from(s: std::borrow::Cow<'b, str>) -> Self {
         match s {
             std::borrow::Cow::Borrowed(s) => Arg::Borrowed(s.as_bytes()),
             std::borrow::Cow::Owned(s) => Arg::Owned(s.into_bytes()),
@@ -208,9 +217,9 @@ impl<'a> From<&'a std::borrow::Cow<'_, str>> for Arg<'a> {
     }
 }
 
-impl<'a> From<std::borrow::Cow<'a, [u8]>> for Arg<'a> {
+impl<'a, 'b: 'a> From<std::borrow::Cow<'b, [u8]>> for Arg<'a> {
     #[inline]
-    fn from(b: std::borrow::Cow<'a, [u8]>) -> Self {
+    fn from(b: std::borrow::Cow<'b, [u8]>) -> Self {
         match b {
             std::borrow::Cow::Borrowed(b) => Arg::Borrowed(b),
             std::borrow::Cow::Owned(b) => Arg::Owned(b),

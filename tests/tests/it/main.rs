@@ -6,6 +6,7 @@ mod cancellation;
 mod commands;
 mod connection;
 mod coverage;
+mod derive;
 mod errors;
 mod spec_a;
 mod spec_b;
