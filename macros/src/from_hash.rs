@@ -7,7 +7,7 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{GenericParam, Ident, LitByteStr};
 
-use crate::model::{Codec, DefaultValue, FieldKind, Struct, mentions};
+use crate::model::{Codec, DefaultValue, FieldKind, Struct, mentions, respan};
 
 pub fn expand(s: &Struct) -> TokenStream {
     let krate = &s.krate;
@@ -33,6 +33,8 @@ pub fn expand(s: &Struct) -> TokenStream {
         let member = &field.member;
         let rust_name = &field.rust_name;
         let ty = &field.ty;
+        // Runtime paths spanned to the field, so errors point at it.
+        let at_ty = respan(krate, ty.span());
         match &field.kind {
             FieldKind::Skip { default } => {
                 let value = default_value(default, ty);
@@ -46,7 +48,7 @@ pub fn expand(s: &Struct) -> TokenStream {
                 }
             }
             FieldKind::Flatten { prefix } => {
-                let from_hash = quote_spanned!(ty.span()=> <#ty as #krate::hash::FromHash>);
+                let from_hash = quote_spanned!(ty.span()=> <#ty as #at_ty::hash::FromHash>);
                 slots.push(quote!(#member: #from_hash::Partial));
                 inits.push(quote!(#member: ::core::default::Default::default()));
                 counts.push(quote!(#from_hash::FIELD_COUNT));
@@ -77,7 +79,7 @@ pub fn expand(s: &Struct) -> TokenStream {
                 });
                 if mentions(ty, &params) {
                     let bound: syn::WherePredicate =
-                        syn::parse_quote_spanned!(ty.span()=> #ty: #krate::hash::FromHash);
+                        syn::parse_quote_spanned!(ty.span()=> #ty: #at_ty::hash::FromHash);
                     generics.make_where_clause().predicates.push(bound.clone());
                     partial_generics.make_where_clause().predicates.push(bound);
                 }
@@ -90,6 +92,7 @@ pub fn expand(s: &Struct) -> TokenStream {
                 ..
             } => {
                 let value_ty = option.as_ref().unwrap_or(ty);
+                let at_value = respan(krate, value_ty.span());
                 slots.push(quote!(#member: ::core::option::Option<#value_ty>));
                 inits.push(quote!(#member: ::core::option::Option::None));
                 counts.push(quote!(1));
@@ -104,7 +107,7 @@ pub fn expand(s: &Struct) -> TokenStream {
                         value.decode::<#value_ty>()
                     },
                     Codec::Json => quote_spanned! {value_ty.span()=>
-                        #krate::derive::json_decode::<#value_ty>(value)
+                        #at_value::derive::json_decode::<#value_ty>(value)
                     },
                     Codec::With(module) => {
                         let expected = format!(
@@ -153,10 +156,10 @@ pub fn expand(s: &Struct) -> TokenStream {
                 if mentions(value_ty, &params) {
                     let bound: Option<syn::WherePredicate> = match codec {
                         Codec::Plain => Some(syn::parse_quote_spanned! {value_ty.span()=>
-                            #value_ty: #krate::FromValue
+                            #value_ty: #at_value::FromValue
                         }),
                         Codec::Json => Some(syn::parse_quote_spanned! {value_ty.span()=>
-                            #value_ty: #krate::derive::serde::de::DeserializeOwned
+                            #value_ty: #at_value::derive::serde::de::DeserializeOwned
                         }),
                         Codec::With(_) => None,
                     };

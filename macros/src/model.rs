@@ -510,6 +510,25 @@ pub fn option_inner(ty: &Type) -> Option<&Type> {
     }
 }
 
+/// `tokens` with every span set to `span`, so a path to the runtime inside
+/// code spanned to a field keeps the compiler's messages on the field.
+pub fn respan(tokens: impl ToTokens, span: Span) -> TokenStream {
+    tokens
+        .into_token_stream()
+        .into_iter()
+        .map(|mut tt| {
+            if let TokenTree::Group(g) = &tt {
+                let mut group = proc_macro2::Group::new(g.delimiter(), respan(g.stream(), span));
+                group.set_span(span);
+                tt = TokenTree::Group(group);
+            } else {
+                tt.set_span(span);
+            }
+            tt
+        })
+        .collect()
+}
+
 /// Whether `ty` mentions one of `params` (so its bounds go on the impl).
 pub fn mentions(ty: &Type, params: &[Ident]) -> bool {
     fn walk(tokens: TokenStream, params: &[Ident]) -> bool {

@@ -6,7 +6,7 @@ use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Ident, LitByteStr};
 
-use crate::model::{Codec, FieldKind, Struct, mentions};
+use crate::model::{Codec, FieldKind, Struct, mentions, respan};
 
 pub fn expand(s: &Struct) -> TokenStream {
     let krate = &s.krate;
@@ -19,11 +19,13 @@ pub fn expand(s: &Struct) -> TokenStream {
     for field in &s.fields {
         let member = &field.member;
         let ty = &field.ty;
+        // Runtime paths spanned to the field, so errors point at it.
+        let at_ty = respan(krate, ty.span());
         match &field.kind {
             FieldKind::Skip { .. } => {}
             FieldKind::Flatten { prefix } => {
                 let slots_of =
-                    quote_spanned!(ty.span()=> <#ty as #krate::hash::ToHash>::FIELD_SLOTS);
+                    quote_spanned!(ty.span()=> <#ty as #at_ty::hash::ToHash>::FIELD_SLOTS);
                 let name = if prefix.is_empty() {
                     quote!(name)
                 } else {
@@ -41,7 +43,7 @@ pub fn expand(s: &Struct) -> TokenStream {
                     generics
                         .make_where_clause()
                         .predicates
-                        .push(syn::parse_quote_spanned!(ty.span()=> #ty: #krate::hash::ToHash));
+                        .push(syn::parse_quote_spanned!(ty.span()=> #ty: #at_ty::hash::ToHash));
                 }
             }
             FieldKind::Value {
@@ -51,18 +53,27 @@ pub fn expand(s: &Struct) -> TokenStream {
                 ..
             } => {
                 let value_ty = option.as_ref().unwrap_or(ty);
+                let at_value = respan(krate, value_ty.span());
                 let name = LitByteStr::new(name.as_bytes(), member.span());
                 let rust_name = &field.rust_name;
                 let encode = |value: TokenStream| match codec {
-                    Codec::Plain => quote_spanned! {value_ty.span()=>
-                        ::core::convert::Into::<#krate::Arg<'_>>::into(#value)
-                    },
+                    Codec::Plain => {
+                        // The value spanned to the field too: a type without
+                        // the conversion is reported there, not on the derive.
+                        let value = respan(value, value_ty.span());
+                        quote_spanned! {value_ty.span()=>
+                            ::core::convert::Into::<#at_value::Arg<'_>>::into(#value)
+                        }
+                    }
                     Codec::Json => quote_spanned! {value_ty.span()=>
-                        #krate::derive::json_encode(#value, #owner, #rust_name)
+                        #at_value::derive::json_encode(#value, #owner, #rust_name)
                     },
-                    Codec::With(module) => quote_spanned! {module.span()=>
-                        ::core::convert::Into::<#krate::Arg<'_>>::into(#module::encode(#value))
-                    },
+                    Codec::With(module) => {
+                        let at_module = respan(krate, module.span());
+                        quote_spanned! {module.span()=>
+                            ::core::convert::Into::<#at_module::Arg<'_>>::into(#module::encode(#value))
+                        }
+                    }
                 };
                 let pair = |value| {
                     let value = encode(value);
@@ -93,10 +104,10 @@ pub fn expand(s: &Struct) -> TokenStream {
                 if mentions(value_ty, &params) {
                     let bound: Option<syn::WherePredicate> = match codec {
                         Codec::Plain => Some(syn::parse_quote_spanned! {value_ty.span()=>
-                            for<'__r> &'__r #value_ty: ::core::convert::Into<#krate::Arg<'__r>>
+                            for<'__r> &'__r #value_ty: ::core::convert::Into<#at_value::Arg<'__r>>
                         }),
                         Codec::Json => Some(syn::parse_quote_spanned! {value_ty.span()=>
-                            #value_ty: #krate::derive::serde::Serialize
+                            #value_ty: #at_value::derive::serde::Serialize
                         }),
                         // The module's own signature bounds it.
                         Codec::With(_) => None,
