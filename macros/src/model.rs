@@ -72,6 +72,8 @@ pub struct Field {
     pub kind: FieldKind,
 }
 
+// A few per struct, built once per expansion: size does not matter.
+#[allow(clippy::large_enum_variant)]
 pub enum FieldKind {
     /// One hash field.
     Value {

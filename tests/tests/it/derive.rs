@@ -493,7 +493,7 @@ async fn value_enums_are_values_everywhere() {
         assert_eq!(cli_strings(&["MGET", &key]), ["ent"]);
         let plan: Option<Plan> = client.get(&key).await.unwrap();
         assert_eq!(plan, Some(Plan::Enterprise));
-        client.set(&key, &Plan::Free).await.unwrap();
+        client.set(&key, Plan::Free).await.unwrap();
         let plan: Plan = client.getdel(&key).await.unwrap().unwrap();
         assert_eq!(plan, Plan::Free);
 
