@@ -431,3 +431,172 @@ impl<M: FromHashFields> Shape for HashFieldsShape<M> {
         M::from_fields(partial, present)
     }
 }
+
+#[cfg(all(test, feature = "derive"))]
+mod tests {
+    use bytes::Bytes;
+
+    use super::*;
+    use crate::shape::UserMap;
+
+    #[derive(crate::ToHash, crate::FromHash, Debug, PartialEq)]
+    #[redis(crate = crate)]
+    struct Inner {
+        a: i64,
+        b: Option<String>,
+    }
+
+    #[derive(crate::ToHash, crate::FromHash, Debug, PartialEq)]
+    #[redis(crate = crate)]
+    struct Outer {
+        name: String,
+        #[redis(flatten, prefix = "x.")]
+        x: Inner,
+        #[redis(flatten)]
+        y: Inner2,
+    }
+
+    #[derive(crate::ToHash, crate::FromHash, Debug, PartialEq)]
+    #[redis(crate = crate)]
+    struct Inner2 {
+        c: u8,
+    }
+
+    fn decode<S: Shape>(frame: &'static [u8]) -> Result<S::Output, DecodeError> {
+        let frame = Bytes::from_static(frame);
+        let mut reader = Reader::new(&frame);
+        let out = S::read(&mut reader)?;
+        assert!(reader.is_empty(), "the whole reply is read");
+        Ok(out)
+    }
+
+    #[test]
+    fn slots_and_names_follow_declaration_order_through_flatten() {
+        let value = Outer {
+            name: "n".into(),
+            x: Inner { a: 1, b: None },
+            y: Inner2 { c: 2 },
+        };
+        assert_eq!(Outer::FIELD_SLOTS, 4);
+        let fields: Vec<(Arg, Arg)> = value.hash_fields().collect();
+        assert_eq!(
+            fields,
+            [
+                ("name".into(), "n".into()),
+                (Arg::Owned(b"x.a".to_vec()), Arg::Int(1)),
+                ("c".into(), Arg::Uint(2)),
+            ]
+        );
+        let names: Vec<_> = Outer::field_names().collect();
+        assert_eq!(names, ["name", "x.a", "x.b", "c"]);
+        assert_eq!(Outer::field_names().len(), Outer::FIELD_COUNT);
+        assert_eq!(Outer::field_name(4), None);
+    }
+
+    #[test]
+    fn a_map_decodes_from_resp2_and_resp3_skipping_unknown_fields() {
+        let expected = Outer {
+            name: "n".into(),
+            x: Inner {
+                a: 1,
+                b: Some("bee".into()),
+            },
+            y: Inner2 { c: 2 },
+        };
+        // RESP3 map, with an unknown field holding an aggregate first.
+        let resp3 = b"%5\r\n$5\r\nextra\r\n*2\r\n:1\r\n:2\r\n$1\r\nc\r\n:2\r\n$3\r\nx.b\r\n$3\r\nbee\r\n$4\r\nname\r\n$1\r\nn\r\n$3\r\nx.a\r\n$1\r\n1\r\n";
+        assert_eq!(decode::<UserMap<Outer>>(resp3).unwrap(), expected);
+        // RESP2 flat array.
+        let resp2 = b"*8\r\n$3\r\nx.a\r\n$1\r\n1\r\n$1\r\nc\r\n$1\r\n2\r\n$4\r\nname\r\n$1\r\nn\r\n$3\r\nx.b\r\n$3\r\nbee\r\n";
+        assert_eq!(
+            decode::<UserMap<Option<Outer>>>(resp2).unwrap(),
+            Some(expected)
+        );
+        assert_eq!(decode::<UserMap<Option<Outer>>>(b"*0\r\n").unwrap(), None);
+    }
+
+    #[test]
+    fn errors_name_the_field_and_the_flattening_field() {
+        let bad =
+            b"*6\r\n$4\r\nname\r\n$1\r\nn\r\n$3\r\nx.a\r\n$3\r\none\r\n$1\r\nc\r\n$1\r\n2\r\n";
+        let e = decode::<UserMap<Outer>>(bad).unwrap_err();
+        assert_eq!(e.field(), Some("Inner.a in Outer.x"));
+        assert_eq!(
+            e.to_string(),
+            r#"Inner.a in Outer.x: expected an integer that fits i64, got bulk string "one""#
+        );
+        let missing = b"*4\r\n$4\r\nname\r\n$1\r\nn\r\n$3\r\nx.a\r\n$1\r\n1\r\n";
+        let e = decode::<UserMap<Outer>>(missing).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            r#"Inner2.c in Outer.y: expected the hash field "c", got no such field"#
+        );
+    }
+
+    #[test]
+    fn hmget_values_decode_in_field_order() {
+        let reply = b"*4\r\n$1\r\nn\r\n$1\r\n1\r\n_\r\n$1\r\n2\r\n";
+        let out = decode::<HashFieldsShape<Outer>>(reply).unwrap();
+        assert_eq!(out.x, Inner { a: 1, b: None });
+        let none = b"*4\r\n$-1\r\n$-1\r\n$-1\r\n$-1\r\n";
+        assert_eq!(
+            decode::<HashFieldsShape<Option<Outer>>>(none).unwrap(),
+            None
+        );
+        let e = decode::<HashFieldsShape<Outer>>(none).unwrap_err();
+        assert!(e.to_string().starts_with("Outer.name: "), "{e}");
+        let short = b"*1\r\n$1\r\nn\r\n";
+        let e = decode::<HashFieldsShape<Outer>>(short).unwrap_err();
+        assert_eq!(e.to_string(), "expected 4 values, got 1");
+    }
+
+    /// Field names that are also the generated code's locals, a const
+    /// parameter, and a lifetime only a skipped field uses.
+    #[derive(crate::ToHash, crate::FromHash, Debug, PartialEq)]
+    #[redis(crate = crate)]
+    struct Awkward<'a, const N: usize> {
+        partial: u8,
+        value: u8,
+        name: u8,
+        slot: u8,
+        index: u8,
+        entries: u8,
+        r#type: u8,
+        #[redis(skip)]
+        borrowed: Option<&'a str>,
+    }
+
+    #[test]
+    fn awkward_structs_derive() {
+        let value = Awkward::<'_, 3> {
+            partial: 1,
+            value: 2,
+            name: 3,
+            slot: 4,
+            index: 5,
+            entries: 6,
+            r#type: 7,
+            borrowed: None,
+        };
+        let fields: Vec<(Arg, Arg)> = value.hash_fields().collect();
+        assert_eq!(fields[6], ("type".into(), Arg::Uint(7)));
+        let reply = b"*7\r\n:1\r\n:2\r\n:3\r\n:4\r\n:5\r\n:6\r\n:7\r\n";
+        assert_eq!(
+            decode::<HashFieldsShape<Awkward<'static, 3>>>(reply).unwrap(),
+            value
+        );
+    }
+
+    #[test]
+    fn hmget_writes_every_field_name() {
+        let mut buf = bytes::BytesMut::new();
+        let mut w = ArgWriter::begin(&mut buf);
+        hmget::<Option<Outer>>("k").write_args(&mut w);
+        w.finish();
+        assert_eq!(
+            &buf[..],
+            b"*6\r\n$5\r\nHMGET\r\n$1\r\nk\r\n$4\r\nname\r\n$3\r\nx.a\r\n$3\r\nx.b\r\n$1\r\nc\r\n"
+        );
+        assert_eq!(<Hmget<'_, Outer> as Command>::META.name, "HMGET");
+    }
+}

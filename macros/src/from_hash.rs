@@ -225,7 +225,7 @@ pub fn expand(s: &Struct) -> TokenStream {
         #[allow(non_camel_case_types, private_bounds)]
         #vis struct #partial #declared #declared_where {
             #(#slots,)*
-            __marker: ::core::marker::PhantomData<fn() -> (#(#markers,)*)>,
+            __redtyped_marker: ::core::marker::PhantomData<fn() -> (#(#markers,)*)>,
         }
 
         #[automatically_derived]
@@ -233,7 +233,7 @@ pub fn expand(s: &Struct) -> TokenStream {
             fn default() -> Self {
                 #partial {
                     #(#inits,)*
-                    __marker: ::core::marker::PhantomData,
+                    __redtyped_marker: ::core::marker::PhantomData,
                 }
             }
         }
