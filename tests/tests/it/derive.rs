@@ -215,16 +215,45 @@ async fn every_field_type_round_trips() {
     .await;
 }
 
+/// A type of the user's with the two conversions commands use.
+#[derive(Debug, PartialEq)]
+struct UserId(u64);
+
+impl<'a> From<&'a UserId> for redtyped::Arg<'a> {
+    fn from(id: &'a UserId) -> Self {
+        redtyped::Arg::Owned(format!("u-{}", id.0).into_bytes())
+    }
+}
+
+impl redtyped::FromValue for UserId {
+    fn from_value<'a>(
+        item: redtyped::resp::Item<'a>,
+        reader: &mut redtyped::resp::Reader<'a>,
+    ) -> Result<Self, redtyped::DecodeError> {
+        let text = String::from_value(item, reader)?;
+        text.strip_prefix("u-")
+            .and_then(|n| n.parse().ok())
+            .map(UserId)
+            .ok_or_else(|| redtyped::DecodeError::new("a user id", text))
+    }
+}
+
 #[derive(ToHash, FromHash, Debug, PartialEq)]
 struct Blob {
     data: Vec<u8>,
     shared: Bytes,
     big: f64,
     small: f32,
+    id: UserId,
+    owner: Option<UserId>,
+    #[redis(json)]
+    prefs: Option<Prefs>,
+    #[redis(with = seconds)]
+    ttl: Option<std::time::Duration>,
 }
 
 #[tokio::test]
-async fn binary_values_and_extreme_numbers_round_trip() {
+async fn binary_values_extreme_numbers_and_custom_types_round_trip() {
     each_protocol(async |client| {
         let key = unique_key("derive-blob");
         let all: Vec<u8> = (0..=255).collect();
@@ -233,10 +262,19 @@ async fn binary_values_and_extreme_numbers_round_trip() {
             shared: Bytes::from(all.into_iter().rev().collect::<Vec<u8>>()),
             big: -1.5e300,
             small: f32::MIN_POSITIVE,
+            id: UserId(7),
+            owner: Some(UserId(8)),
+            prefs: Some(Prefs {
+                theme: "light".into(),
+                tags: vec![],
+            }),
+            ttl: Some(std::time::Duration::from_secs(5)),
         };
         client.hset(&key, &blob).await.unwrap();
         assert_eq!(cli_int(&["HSTRLEN", &key, "data"]), 256);
         assert_eq!(cli_int(&["HSTRLEN", &key, "shared"]), 256);
+        let raw = cli_strings(&["HMGET", &key, "id", "owner", "prefs", "ttl"]);
+        assert_eq!(raw, ["u-7", "u-8", r#"{"theme":"light","tags":[]}"#, "5s"]);
         let back: Blob = client.hgetall(&key).await.unwrap();
         assert_eq!(back, blob);
         let back: Blob = client.send(hash::hmget(&key)).await.unwrap();
