@@ -143,8 +143,10 @@ impl Error {
         Error::new(ErrorKind::Protocol, outcome, error.to_string()).with_source(error)
     }
 
+    /// The [`DecodeError`] stays reachable as the source, for its
+    /// [`field`](DecodeError::field).
     pub(crate) fn decode(error: DecodeError) -> Error {
-        Error::new(ErrorKind::Decode, Outcome::Completed, error.to_string())
+        Error::new(ErrorKind::Decode, Outcome::Completed, error.to_string()).with_source(error)
     }
 
     pub(crate) fn into_auth(mut self) -> Error {

@@ -70,7 +70,7 @@ pub(crate) fn text<'a>(item: &Item<'a>) -> Option<&'a [u8]> {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot hold a reply value",
     label = "user data decodes into `FromValue` types",
-    note = "use String, Vec<u8>, Bytes, an integer, a float, bool or Value, or implement `redtyped::FromValue` for `{Self}`"
+    note = "use String, Vec<u8>, Bytes, an integer, a float, bool, Value or a `#[derive(ValueEnum)]` enum, or implement `redtyped::FromValue` for `{Self}`"
 )]
 pub trait FromValue: Sized {
     /// Decodes from `item`, whose children (if any) follow in `reader`.

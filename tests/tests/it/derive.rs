@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 
 use bytes::Bytes;
-use redtyped::{Client, ErrorKind, FromHash, ToHash, ValueEnum, cmd, hash};
+use redtyped::{Client, DecodeError, ErrorKind, FromHash, ToHash, ValueEnum, cmd, hash};
 use redtyped_tests::unique_key;
 use serde::{Deserialize, Serialize};
 
@@ -325,6 +325,9 @@ async fn a_missing_key_is_none_and_missing_fields_are_named() {
         );
         let e = client.send(hash::hmget::<Address>(&key)).await.unwrap_err();
         assert!(e.message().contains("Address.street"), "{e}");
+        // The field, for code that handles it.
+        let source = std::error::Error::source(&e).and_then(|s| s.downcast_ref::<DecodeError>());
+        assert_eq!(source.and_then(DecodeError::field), Some("Address.street"));
 
         // Optional and defaulted fields may be missing; others not.
         cli(&["HSET", &key, "street", "s", "city", "c", "unrelated", "x"]);
