@@ -111,6 +111,16 @@
 //! - **`skip` follows serde**: it reads as `Default::default()` (or the
 //!   given function), and a type without `Default` is a compile error on the
 //!   field.
+//! - **`&T` becomes an `IntoIterator`** because HSET's generated signature
+//!   takes one and the derive must not need a codegen special case. A type
+//!   that already implements `IntoIterator for &T` cannot derive `ToHash`;
+//!   `value.hash_fields()` is the same pairs as an iterator
+//!   (`hset(key, value.hash_fields())`).
+//! - **HMGET into a struct is its own command value**,
+//!   `redtyped::hash::hmget::<T or Option<T>>(key)`: the generated `hmget`'s
+//!   reply type is fixed to `Vec<Option<V>>`, and a command value goes
+//!   wherever commands go (pipelines and transactions included, once they
+//!   exist). `Option<T>` is `None` when no field is there.
 //! - **An empty struct value** (every field `None`) writes no fields, and
 //!   HSET without fields is an error from the server.
 //! - **Duplicate names across a flatten** are not detected at compile time
