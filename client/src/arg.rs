@@ -8,7 +8,8 @@ use crate::resp::ArgWriter;
 ///
 /// Every command parameter that takes a key, a string or a pattern accepts
 /// `impl Into<Arg>`: string slices and `String`s, byte slices, `Vec<u8>`,
-/// [`Bytes`], integers and floats. Owned values are moved in, not copied;
+/// [`Bytes`], `Cow<str>`, integers, floats and `bool` (`1`/`0`), each by value
+/// or by reference. Owned values are moved in, not copied;
 /// numbers are written as decimal text when the command is encoded.
 ///
 /// ```
@@ -103,6 +104,13 @@ impl From<String> for Arg<'_> {
     }
 }
 
+impl<'a> From<&'a &[u8]> for Arg<'a> {
+    #[inline]
+    fn from(b: &'a &[u8]) -> Self {
+        Arg::Borrowed(b)
+    }
+}
+
 impl<'a> From<&'a [u8]> for Arg<'a> {
     #[inline]
     fn from(b: &'a [u8]) -> Self {
@@ -179,6 +187,71 @@ macro_rules! from_unsigned {
     )*};
 }
 from_unsigned!(u8, u16, u32, u64, usize);
+
+impl From<&f64> for Arg<'_> {
+    #[inline]
+    fn from(v: &f64) -> Self {
+        Arg::Float(*v)
+    }
+}
+
+impl From<&f32> for Arg<'_> {
+    #[inline]
+    fn from(v: &f32) -> Self {
+        Arg::Float32(*v)
+    }
+}
+
+/// `1` or `0`, which [`FromValue`](crate::FromValue) for `bool` reads back.
+impl From<bool> for Arg<'_> {
+    #[inline]
+    fn from(v: bool) -> Self {
+        Arg::Borrowed(if v { b"1" } else { b"0" })
+    }
+}
+
+impl From<&bool> for Arg<'_> {
+    #[inline]
+    fn from(v: &bool) -> Self {
+        Arg::from(*v)
+    }
+}
+
+/// Any `Cow` that outlives the argument: `FromHash::field_names` gives
+/// `Cow<'static, str>`, and a command's arguments share one lifetime.
+impl<'a, 'b: 'a> From<std::borrow::Cow<'b, str>> for Arg<'a> {
+    #[inline]
+    fn from(s: std::borrow::Cow<'b, str>) -> Self {
+        match s {
+            std::borrow::Cow::Borrowed(s) => Arg::Borrowed(s.as_bytes()),
+            std::borrow::Cow::Owned(s) => Arg::Owned(s.into_bytes()),
+        }
+    }
+}
+
+impl<'a> From<&'a std::borrow::Cow<'_, str>> for Arg<'a> {
+    #[inline]
+    fn from(s: &'a std::borrow::Cow<'_, str>) -> Self {
+        Arg::Borrowed(s.as_bytes())
+    }
+}
+
+impl<'a, 'b: 'a> From<std::borrow::Cow<'b, [u8]>> for Arg<'a> {
+    #[inline]
+    fn from(b: std::borrow::Cow<'b, [u8]>) -> Self {
+        match b {
+            std::borrow::Cow::Borrowed(b) => Arg::Borrowed(b),
+            std::borrow::Cow::Owned(b) => Arg::Owned(b),
+        }
+    }
+}
+
+impl<'a> From<&'a std::borrow::Cow<'_, [u8]>> for Arg<'a> {
+    #[inline]
+    fn from(b: &'a std::borrow::Cow<'_, [u8]>) -> Self {
+        Arg::Borrowed(b)
+    }
+}
 
 impl From<f64> for Arg<'_> {
     #[inline]

@@ -146,8 +146,10 @@ impl Error {
         Error::new(ErrorKind::Protocol, outcome, error.to_string()).with_source(error)
     }
 
+    /// The [`DecodeError`] stays reachable as the source, for its
+    /// [`field`](DecodeError::field).
     pub(crate) fn decode(error: DecodeError) -> Error {
-        Error::new(ErrorKind::Decode, Outcome::Completed, error.to_string())
+        Error::new(ErrorKind::Decode, Outcome::Completed, error.to_string()).with_source(error)
     }
 
     pub(crate) fn into_auth(mut self) -> Error {
@@ -280,11 +282,22 @@ impl std::error::Error for Error {
 /// let e = DecodeError::new("an integer", "bulk string");
 /// assert_eq!(e.to_string(), "expected an integer, got bulk string");
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("expected {expected}, got {actual}")]
+///
+/// An error decoding a field of a struct (`#[derive(FromHash)]`) names it:
+///
+/// ```
+/// use redtyped::DecodeError;
+/// let e = DecodeError::new("an integer that fits u32", r#"bulk string "old""#).in_field("User", "age");
+/// assert_eq!(e.field(), Some("User.age"));
+/// assert_eq!(e.to_string(), r#"User.age: expected an integer that fits u32, got bulk string "old""#);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DecodeError {
     expected: std::borrow::Cow<'static, str>,
     actual: std::borrow::Cow<'static, str>,
+    /// The struct field being decoded (`User.age`), outermost last when
+    /// flattened structs nest (`Address.city in User.home`).
+    field: Option<Box<str>>,
 }
 
 impl DecodeError {
@@ -296,7 +309,31 @@ impl DecodeError {
         DecodeError {
             expected: expected.into(),
             actual: actual.into(),
+            field: None,
         }
+    }
+
+    /// A required field of a struct that the hash does not have.
+    ///
+    /// ```
+    /// use redtyped::DecodeError;
+    /// let e = DecodeError::missing_field("User", "email", "e");
+    /// assert_eq!(e.to_string(), "User.email: expected the hash field \"e\", got no such field");
+    /// ```
+    pub fn missing_field(owner: &str, field: &str, hash_field: &str) -> DecodeError {
+        DecodeError::new(format!("the hash field {hash_field:?}"), "no such field")
+            .in_field(owner, field)
+    }
+
+    /// This error happened decoding `field` of the struct `owner`. Called
+    /// again (by a struct that flattens `owner` into itself), it adds the
+    /// outer field: `Address.city in User.home`.
+    pub fn in_field(mut self, owner: &str, field: &str) -> DecodeError {
+        self.field = Some(match self.field.take() {
+            None => format!("{owner}.{field}").into(),
+            Some(inner) => format!("{inner} in {owner}.{field}").into(),
+        });
+        self
     }
 
     /// What the decoder expected.
@@ -308,7 +345,23 @@ impl DecodeError {
     pub fn actual(&self) -> &str {
         &self.actual
     }
+
+    /// The struct field this error is about (`User.age`), when decoding one.
+    pub fn field(&self) -> Option<&str> {
+        self.field.as_deref()
+    }
 }
+
+impl std::fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some(field) = &self.field {
+            write!(f, "{field}: ")?;
+        }
+        write!(f, "expected {}, got {}", self.expected, self.actual)
+    }
+}
+
+impl std::error::Error for DecodeError {}
 
 impl From<crate::resp::ProtocolError> for DecodeError {
     fn from(e: crate::resp::ProtocolError) -> Self {

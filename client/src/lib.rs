@@ -44,6 +44,9 @@ mod deferred;
 mod driver;
 mod error;
 mod pipeline;
+#[doc(hidden)]
+pub mod derive;
+pub mod hash;
 mod queue;
 mod raw;
 pub mod record;
@@ -81,7 +84,14 @@ pub use connection::Resp;
 pub use deferred::{Deferred, DeferredPipeline};
 pub use error::{DecodeError, Error, ErrorKind, Outcome, Result};
 pub use pipeline::{Execute, ExecuteEach, Pipeline, PipelineVec, Replies, ShapeList};
+pub use hash::{FromHash, ToHash};
 pub use raw::{FromReply, Raw};
 pub use stats::Stats;
 pub use value::{FromMap, FromValue, MapEntries, Value};
 pub use watch::Watch;
+
+/// `#[derive(ToHash)]`, `#[derive(FromHash)]` and `#[derive(ValueEnum)]`:
+/// structs as hashes and enums as values; the attributes are in
+/// [`redtyped_macros`]' docs.
+#[cfg(feature = "derive")]
+pub use redtyped_macros::{FromHash, ToHash, ValueEnum};

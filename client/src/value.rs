@@ -51,7 +51,9 @@ pub(crate) fn text<'a>(item: &Item<'a>) -> Option<&'a [u8]> {
 ///
 /// Implemented for `String`, `Vec<u8>`, [`Bytes`] (zero-copy), the integer and
 /// float types (parsed from the server's decimal text, or taken from a RESP3
-/// number), `bool` (`1`/`0`, `true`/`false`, or a RESP3 boolean) and [`Value`].
+/// number), `bool` (`1`/`0`, `true`/`false`, or a RESP3 boolean), `Cow<str>`
+/// and `Cow<[u8]>` (owned) and [`Value`]; enums of unit variants with
+/// `#[derive(ValueEnum)]`.
 /// Implement it for your own types to read them straight from replies.
 ///
 /// ```
@@ -68,7 +70,7 @@ pub(crate) fn text<'a>(item: &Item<'a>) -> Option<&'a [u8]> {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot hold a reply value",
     label = "user data decodes into `FromValue` types",
-    note = "use String, Vec<u8>, Bytes, an integer, a float, bool or Value, or implement `redtyped::FromValue` for `{Self}`"
+    note = "use String, Vec<u8>, Bytes, an integer, a float, bool, Value or a `#[derive(ValueEnum)]` enum, or implement `redtyped::FromValue` for `{Self}`"
 )]
 pub trait FromValue: Sized {
     /// Decodes from `item`, whose children (if any) follow in `reader`.
@@ -85,6 +87,21 @@ impl FromValue for String {
                 String::from_utf8(b.to_vec()).map_err(|_| mismatch("UTF-8 text", &item))
             }
         }
+    }
+}
+
+/// Always owned: a reply outlives no borrow. For struct fields of type
+/// `Cow<'a, str>`, which a value can write borrowed and read back owned.
+impl FromValue for Cow<'_, str> {
+    fn from_value<'a>(item: Item<'a>, r: &mut Reader<'a>) -> Result<Self, DecodeError> {
+        String::from_value(item, r).map(Cow::Owned)
+    }
+}
+
+/// Always owned, like `Cow<str>`.
+impl FromValue for Cow<'_, [u8]> {
+    fn from_value<'a>(item: Item<'a>, r: &mut Reader<'a>) -> Result<Self, DecodeError> {
+        Vec::<u8>::from_value(item, r).map(Cow::Owned)
     }
 }
 
@@ -273,6 +290,12 @@ impl<'r, 'a> MapEntries<'r, 'a> {
             _ => return Err(mismatch("a map (or a flat array of pairs)", &item)),
         };
         Ok(MapEntries { reader, remaining })
+    }
+
+    /// The reader and the number of entries not read yet (struct decoding
+    /// reads keys and values itself).
+    pub(crate) fn into_parts(self) -> (&'r mut Reader<'a>, usize) {
+        (self.reader, self.remaining)
     }
 
     /// Entries not read yet.

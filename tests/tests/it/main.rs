@@ -6,6 +6,7 @@ mod cancellation;
 mod commands;
 mod connection;
 mod coverage;
+mod derive;
 mod errors;
 mod pipeline;
 mod spec_a;
