@@ -549,3 +549,63 @@ async fn value_enums_are_values_everywhere() {
     })
     .await;
 }
+
+#[derive(ToHash, FromHash, Debug, Clone, PartialEq)]
+struct Account {
+    owner: String,
+    balance: i64,
+    #[redis(rename = "e")]
+    email: Option<String>,
+}
+
+#[tokio::test]
+async fn structs_work_in_pipelines_transactions_and_deferred_batches() {
+    use redtyped::prelude::*;
+    each_protocol(|client| async move {
+        let (a, b) = (unique_key("acct-a"), unique_key("acct-b"));
+        let alice = Account {
+            owner: "alice".into(),
+            balance: 10,
+            email: Some("a@x".into()),
+        };
+        let bob = Account {
+            owner: "bob".into(),
+            balance: 5,
+            email: None,
+        };
+
+        // Pipeline: write both, read one back as the struct, one field with HMGET.
+        let (new_a, new_b, read, missing): (i64, i64, Option<Account>, Option<Account>) = client
+            .pipeline()
+            .hset(&a, &alice)
+            .hset(&b, &bob)
+            .hgetall(&a)
+            .hgetall(unique_key("acct-none"))
+            .execute()
+            .await
+            .unwrap();
+        assert_eq!((new_a, new_b), (3, 2));
+        assert_eq!(read.as_ref(), Some(&alice));
+        assert_eq!(missing, None);
+
+        // Transaction: a transfer, then both accounts as structs.
+        let (_, _, after_a, after_b): (i64, i64, Account, Account) = client
+            .transaction()
+            .hincrby(&a, "balance", -3)
+            .hincrby(&b, "balance", 3)
+            .hgetall(&a)
+            .hgetall(&b)
+            .execute()
+            .await
+            .unwrap();
+        assert_eq!((after_a.balance, after_b.balance), (7, 8));
+        assert_eq!(after_b.email, None);
+
+        // Deferred: HMGET of exactly the struct's fields.
+        let mut batch = client.deferred();
+        let handle = batch.add(hash::hmget::<Account>(&b));
+        batch.execute().await.unwrap();
+        assert_eq!(handle.await.unwrap().owner, "bob");
+    })
+    .await;
+}
