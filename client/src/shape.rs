@@ -28,7 +28,7 @@ use std::marker::PhantomData;
 
 use crate::error::DecodeError;
 use crate::resp::{Item, Reader};
-use crate::value::{FromMap, FromValue, MapEntries, Value, capacity, mismatch, parse_float, text};
+use crate::value::{FromMap, FromValue, MapEntries, Value, capacity, mismatch, text};
 
 /// How one reply decodes.
 pub trait Shape {
@@ -119,14 +119,8 @@ pub struct Double;
 
 impl Shape for Double {
     type Output = f64;
-    fn decode<'a>(item: Item<'a>, _: &mut Reader<'a>) -> Result<f64, DecodeError> {
-        match item {
-            Item::Double(d) => Ok(d),
-            Item::Integer(i) => Ok(i as f64),
-            _ => text(&item)
-                .and_then(parse_float)
-                .ok_or_else(|| mismatch("a number", &item)),
-        }
+    fn decode<'a>(item: Item<'a>, reader: &mut Reader<'a>) -> Result<f64, DecodeError> {
+        f64::from_value(item, reader)
     }
 }
 
