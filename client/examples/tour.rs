@@ -12,7 +12,17 @@
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use redtyped::{Client, cmd};
+use redtyped::prelude::*;
+use redtyped::{Client, FromHash, ToHash, cmd};
+
+/// A struct stored as a hash, field by field.
+#[derive(ToHash, FromHash, Debug)]
+struct User {
+    name: String,
+    age: u32,
+    #[redis(rename = "e")]
+    email: Option<String>,
+}
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -74,6 +84,44 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let visits: Option<i64> = client.get("tour:visits").await?;
     println!("after 100 concurrent INCRs -> {visits:?}");
+
+    // Pipelines keep every reply's type; options still change them.
+    let (greeting, visits, locked): (Option<String>, i64, bool) = client
+        .pipeline()
+        .get("tour:greeting")
+        .incr("tour:visits")
+        .set("tour:lock", "again")
+        .nx()
+        .execute()
+        .await?;
+    println!("pipeline -> {greeting:?}, {visits}, {locked}");
+
+    // MULTI/EXEC with the same chain; WATCH with retries for read-modify-write.
+    let ((), n): ((), i64) = client
+        .transaction()
+        .set("tour:a", "1")
+        .incr("tour:visits")
+        .execute()
+        .await?;
+    println!("transaction -> {n}");
+    let doubled: i64 = client
+        .watching(["tour:visits"], |tx| async move {
+            let v: i64 = tx.get::<i64>("tour:visits").await?.unwrap_or(0);
+            tx.multi().set("tour:visits", v * 2).execute().await?;
+            Ok(v * 2)
+        })
+        .await?;
+    println!("watched read-modify-write -> {doubled}");
+
+    // Structs as hashes.
+    let ada = User {
+        name: "Ada".into(),
+        age: 36,
+        email: None,
+    };
+    client.hset("tour:user:ada", &ada).await?;
+    let back: Option<User> = client.hgetall("tour:user:ada").await?;
+    println!("HSET/HGETALL of a struct -> {back:?}");
 
     // Errors are readable and the connection stays usable.
     match client.incr("tour:greeting").await {
