@@ -4,16 +4,18 @@ use std::borrow::Cow;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use tokio::sync::oneshot;
 
-use crate::command::Command;
+use crate::command::{Command, CommandFlags, Placement};
 use crate::config::{Addr, Config};
 use crate::connection::{self, Resp, error_text};
 use crate::error::{Error, ErrorKind, Outcome, Result};
+use crate::pool::{Pool, PooledConnection};
 use crate::queue::{Queue, Slot};
 use crate::resp::{ArgWriter, Reader};
 use crate::shape::Shape;
@@ -52,10 +54,16 @@ struct Inner {
     queue: Arc<Queue>,
     config: Config,
     resp: Resp,
-    /// Idle dedicated connections (for WATCH), returned only when left clean.
-    idle: std::sync::Mutex<Vec<Client>>,
-    /// This is a dedicated connection: it runs commands the shared one refuses.
+    /// Connections lent to blocking commands and `watching`, made on first use.
+    pool: OnceLock<Pool>,
+    /// This is a pooled connection: it runs commands the shared one refuses,
+    /// and it does not reconnect.
     dedicated: bool,
+    /// A command that changes connection state (or an unclassified raw
+    /// command) ran on this pooled connection: it is not lent again.
+    tainted: AtomicBool,
+    /// Keys are WATCHed on this pooled connection.
+    watching: AtomicBool,
 }
 
 impl Drop for Inner {
@@ -85,23 +93,77 @@ impl Client {
     /// `SETNAME` (falling back to RESP2 with `AUTH` and `CLIENT SETNAME`), then
     /// `SELECT`. Must be called within a tokio runtime, which runs the driver.
     pub async fn connect_with(config: Config) -> Result<Client> {
-        Client::open(config, false).await
+        let client = Client::open(config, false).await?;
+        if client.inner.config.pool_settings().get_min_idle() > 0 {
+            client.pool();
+        }
+        Ok(client)
+    }
+
+    /// A connection for a [`Pool`]: it runs every command and never reconnects.
+    pub(crate) async fn open_pooled(config: Config) -> Result<Client> {
+        Client::open(config, true).await
     }
 
     async fn open(config: Config, dedicated: bool) -> Result<Client> {
         let connected = connection::connect(&config).await?;
         let queue = Arc::new(Queue::default());
         let resp = connected.resp;
-        tokio::spawn(crate::driver::run(connected, queue.clone(), config.clone()));
+        tokio::spawn(crate::driver::run(
+            connected,
+            queue.clone(),
+            config.clone(),
+            !dedicated,
+        ));
         Ok(Client {
             inner: Arc::new(Inner {
                 queue,
                 config,
                 resp,
-                idle: std::sync::Mutex::new(Vec::new()),
+                pool: OnceLock::new(),
                 dedicated,
+                tainted: AtomicBool::new(false),
+                watching: AtomicBool::new(false),
             }),
         })
+    }
+
+    /// The pool this client lends connections from to blocking commands
+    /// (BLPOP, WAIT, XREAD … BLOCK) and to [`watching`](Self::watching), sized
+    /// by the config's [`PoolSettings`](crate::PoolSettings). Take a connection
+    /// for your exclusive use with [`Pool::get`]. Made on first use (at
+    /// connect when `min_idle` is set).
+    ///
+    /// ```no_run
+    /// # async fn demo(client: redtyped::Client) -> redtyped::Result<()> {
+    /// let conn = client.pool().get().await?;
+    /// conn.send(redtyped::cmd::select(1)).await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn pool(&self) -> &Pool {
+        self.inner
+            .pool
+            .get_or_init(|| Pool::new(self.inner.config.clone()))
+    }
+
+    /// True when this pooled connection can be lent again as it is.
+    pub(crate) fn is_reusable(&self) -> bool {
+        Arc::strong_count(&self.inner) == 1
+            && !self.is_closed()
+            && !self.inner.tainted.load(Ordering::Acquire)
+            && !self.inner.watching.load(Ordering::Acquire)
+            && self.stats().in_flight == 0
+    }
+
+    pub(crate) fn set_watching(&self, watching: bool) {
+        self.inner.watching.store(watching, Ordering::Release);
+    }
+
+    /// Marks a pooled connection as not to be lent again (see `tainted`).
+    pub(crate) fn taint(&self) {
+        if self.inner.dedicated {
+            self.inner.tainted.store(true, Ordering::Release);
+        }
     }
 
     /// Sends any command value (`redtyped::cmd::*`, or a [`Raw`](crate::Raw))
@@ -116,27 +178,40 @@ impl Client {
     /// ```
     pub fn send<C: Command>(&self, command: C) -> Response<C::Shape> {
         let name = command.name();
-        if command.dedicated() && !self.inner.dedicated {
-            let error = Error::new(
-                ErrorKind::Usage,
-                Outcome::NotSent,
-                "this command blocks or changes its connection, so the shared client does not run it; \
-                 it needs a dedicated connection",
-            );
-            return Response {
-                state: State::Failed(Some(error)),
-                name,
-                deadline: None,
-                shape: PhantomData,
-            };
+        let span = tracing::debug_span!(
+            target: "redtyped",
+            "redis.command",
+            command = &*name,
+            outcome = tracing::field::Empty
+        );
+        let placement = command.placement();
+        if self.inner.dedicated {
+            if placement == Placement::Dedicated || C::UNCLASSIFIED {
+                self.taint();
+            }
+        } else {
+            match placement {
+                Placement::Shared => {}
+                Placement::Pooled => return self.lend(command, name, span),
+                Placement::Dedicated => {
+                    let error = Error::new(
+                        ErrorKind::Usage,
+                        Outcome::NotSent,
+                        "this command changes the state of its connection, so the shared client \
+                         does not run it: take a connection of your own with client.pool().get()",
+                    );
+                    return Response::new(State::Failed(Some(error)), name, None, span);
+                }
+            }
         }
+        let retry = !self.inner.dedicated && C::META.flags.contains(CommandFlags::READONLY);
         let (tx, rx) = oneshot::channel();
         let encode = |buf: &mut bytes::BytesMut| {
             let mut w = ArgWriter::begin(buf);
             command.write_args(&mut w);
             w.finish();
         };
-        let state = match self.inner.queue.push(encode, Slot::One(tx)) {
+        let state = match self.inner.queue.push(encode, Slot::one(tx, retry)) {
             Ok(()) => State::Waiting(rx),
             Err((error, _)) => State::Failed(Some(error)),
         };
@@ -145,12 +220,49 @@ impl Client {
             .config
             .get_response_timeout()
             .map(|t| Box::pin(tokio::time::sleep(t)));
-        Response {
-            state,
-            name,
-            deadline,
-            shape: PhantomData,
+        Response::new(state, name, deadline, span)
+    }
+
+    /// Runs a command that blocks its connection on a connection lent by the
+    /// pool. The client's response timeout does not apply: a blocking command
+    /// bounds its own wait (its timeout argument); `Response::timeout` still does.
+    fn lend<C: Command>(
+        &self,
+        command: C,
+        name: Cow<'static, str>,
+        span: tracing::Span,
+    ) -> Response<C::Shape> {
+        let mut buf = bytes::BytesMut::new();
+        let mut w = ArgWriter::begin(&mut buf);
+        command.write_args(&mut w);
+        w.finish();
+        let pool = self.pool().clone();
+        let run = async move {
+            let connection: PooledConnection = pool.get().await?;
+            let reply = connection.send_encoded(&buf).await;
+            drop(connection);
+            match reply {
+                Ok(reply) => reply,
+                Err(_) => Err(Error::closed(
+                    Outcome::Unknown,
+                    "the pooled connection's driver stopped before the reply arrived",
+                )),
+            }
+        };
+        Response::new(State::Lent(Box::pin(run)), name, None, span)
+    }
+
+    /// Queues one pre-encoded command and returns the receiver of its reply.
+    pub(crate) fn send_encoded(&self, bytes: &[u8]) -> oneshot::Receiver<Result<Bytes, Error>> {
+        let (tx, rx) = oneshot::channel();
+        if let Err((error, slot)) = self
+            .inner
+            .queue
+            .push(|buf| buf.extend_from_slice(bytes), Slot::one(tx, false))
+        {
+            slot.fail(error);
         }
+        rx
     }
 
     /// A pipeline: commands buffered and sent at once, replies as a typed tuple.
@@ -173,30 +285,6 @@ impl Client {
     /// transaction with EXECABORT.
     pub fn transaction(&self) -> crate::Pipeline<'_, ()> {
         crate::Pipeline::new(self, true)
-    }
-
-    /// A connection of this client's own for commands that need one: an idle
-    /// one when there is one, else a new one with the same settings.
-    pub(crate) async fn dedicated(&self) -> Result<Client> {
-        let idle = self
-            .inner
-            .idle
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .pop();
-        match idle {
-            Some(connection) if !connection.is_closed() => Ok(connection),
-            _ => Client::open(self.inner.config.clone(), true).await,
-        }
-    }
-
-    /// Gives back a dedicated connection known to be clean.
-    pub(crate) fn give_back(&self, connection: Client) {
-        const MAX_IDLE: usize = 8;
-        let mut idle = self.inner.idle.lock().unwrap_or_else(|p| p.into_inner());
-        if idle.len() < MAX_IDLE && !connection.is_closed() {
-            idle.push(connection);
-        }
     }
 
     /// Optimistic locking: runs `body` on a connection of its own with `keys`
@@ -276,12 +364,14 @@ impl Client {
     {
         let mut last = None;
         for _ in 0..attempts.max(1) {
-            let connection = self.dedicated().await?;
-            let watch = crate::Watch::new(connection);
+            let connection = self.pool().get().await?;
+            let watch = crate::Watch::new(Client::clone(&connection));
             let result = watch.run(keys.clone(), &mut body).await;
-            if let Some(clean) = watch.into_clean().await {
-                self.give_back(clean);
-            }
+            // UNWATCH, then back to the pool if nothing else holds the
+            // connection; a dropped future or a panic leaves the WATCH flag
+            // set, so the connection is closed rather than reused.
+            watch.unwatch().await;
+            drop(connection);
             match result {
                 Err(e) if e.is_watch_conflict() => last = Some(e),
                 other => return other,
@@ -321,6 +411,7 @@ impl Client {
     ) -> oneshot::Receiver<Result<Vec<Bytes>, Error>> {
         let (tx, rx) = oneshot::channel();
         let slot = Slot::Batch {
+            len: 0,
             expected: replies,
             frames: Vec::with_capacity(replies),
             tx,
@@ -374,6 +465,8 @@ impl Client {
         crate::Stats {
             commands_sent: commands,
             replies_received: replies,
+            push_frames: s.pushes.load(Relaxed),
+            retried: s.retried.load(Relaxed),
             reconnects: s.reconnects.load(Relaxed),
             in_flight: commands.saturating_sub(replies).saturating_sub(failed),
         }
@@ -382,6 +475,8 @@ impl Client {
 
 enum State {
     Waiting(oneshot::Receiver<Result<Bytes, Error>>),
+    /// A blocking command on a connection lent by the pool.
+    Lent(Pin<Box<dyn Future<Output = Result<Bytes>> + Send>>),
     Failed(Option<Error>),
 }
 
@@ -389,16 +484,36 @@ enum State {
 ///
 /// Dropping it before it completes is safe: the reply is still read from the
 /// connection and discarded.
+///
+/// With the `tracing` crate's subscriber on, each command is a span
+/// `redis.command` (target `redtyped`, level DEBUG) with the fields `command`
+/// (its name, never its arguments) and `outcome` (`ok`, or the error kind).
 #[must_use = "the reply is lost unless the response is awaited"]
 pub struct Response<S> {
     state: State,
     name: Cow<'static, str>,
     /// Set only when the client has a response timeout.
     deadline: Option<Pin<Box<tokio::time::Sleep>>>,
+    span: tracing::Span,
     shape: PhantomData<fn() -> S>,
 }
 
 impl<S> Response<S> {
+    fn new(
+        state: State,
+        name: Cow<'static, str>,
+        deadline: Option<Pin<Box<tokio::time::Sleep>>>,
+        span: tracing::Span,
+    ) -> Self {
+        Response {
+            state,
+            name,
+            deadline,
+            span,
+            shape: PhantomData,
+        }
+    }
+
     /// Bounds the wait for this reply, overriding the client's response
     /// timeout. On expiry the error is [`ErrorKind::Timeout`] with
     /// [`Outcome::Unknown`]; the late reply is read and discarded.
@@ -438,42 +553,64 @@ impl<S: Shape> Future for Response<S> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        match &mut this.state {
-            State::Failed(error) => {
-                let e = error.take().unwrap_or_else(|| {
-                    Error::closed(Outcome::NotSent, "response polled after completion")
-                });
-                Poll::Ready(Err(e.with_command(std::mem::take(&mut this.name))))
-            }
+        let frame = match &mut this.state {
+            State::Failed(error) => Err(error.take().unwrap_or_else(|| {
+                Error::closed(Outcome::NotSent, "response polled after completion")
+            })),
             State::Waiting(rx) => match Pin::new(rx).poll(cx) {
-                Poll::Pending => {
-                    let expired = this
-                        .deadline
-                        .as_mut()
-                        .is_some_and(|d| d.as_mut().poll(cx).is_ready());
-                    if !expired {
-                        return Poll::Pending;
-                    }
-                    this.state = State::Failed(None);
-                    Poll::Ready(Err(Error::new(
-                        ErrorKind::Timeout,
-                        Outcome::Unknown,
-                        "no reply within the response timeout",
-                    )
-                    .with_command(std::mem::take(&mut this.name))))
-                }
-                Poll::Ready(Ok(Ok(frame))) => {
-                    Poll::Ready(decode_frame::<S>(&frame, std::mem::take(&mut this.name)))
-                }
-                Poll::Ready(Ok(Err(e))) => {
-                    Poll::Ready(Err(e.with_command(std::mem::take(&mut this.name))))
-                }
-                Poll::Ready(Err(_)) => Poll::Ready(Err(Error::closed(
+                Poll::Pending => return this.poll_deadline(cx),
+                Poll::Ready(Ok(reply)) => reply,
+                Poll::Ready(Err(_)) => Err(Error::closed(
                     Outcome::Unknown,
                     "the connection's driver stopped before the reply arrived",
-                )
-                .with_command(std::mem::take(&mut this.name)))),
+                )),
             },
+            State::Lent(run) => match run.as_mut().poll(cx) {
+                Poll::Pending => return this.poll_deadline(cx),
+                Poll::Ready(reply) => reply,
+            },
+        };
+        this.state = State::Failed(None);
+        let name = std::mem::take(&mut this.name);
+        let result = match frame {
+            Ok(frame) => decode_frame::<S>(&frame, name),
+            Err(e) => Err(e.with_command(name)),
+        };
+        this.finish(&result);
+        Poll::Ready(result)
+    }
+}
+
+impl<S> Response<S> {
+    /// Pending, unless the deadline passed: then a timeout error.
+    fn poll_deadline<T>(&mut self, cx: &mut Context<'_>) -> Poll<Result<T>> {
+        let expired = self
+            .deadline
+            .as_mut()
+            .is_some_and(|d| d.as_mut().poll(cx).is_ready());
+        if !expired {
+            return Poll::Pending;
+        }
+        // Dropping the state drops the receiver (the late reply is discarded)
+        // or the lent connection's run (the pool closes that connection).
+        self.state = State::Failed(None);
+        let result = Err(Error::new(
+            ErrorKind::Timeout,
+            Outcome::Unknown,
+            "no reply within the response timeout",
+        )
+        .with_command(std::mem::take(&mut self.name)));
+        self.finish(&result);
+        Poll::Ready(result)
+    }
+
+    fn finish<T>(&self, result: &Result<T>) {
+        if !self.span.is_disabled() {
+            let outcome = match result {
+                Ok(_) => "ok",
+                Err(e) => e.kind().name(),
+            };
+            self.span.record("outcome", outcome);
         }
     }
 }

@@ -26,12 +26,17 @@ pub trait Command {
     /// Writes the command's name and arguments.
     fn write_args(self, w: &mut ArgWriter<'_>);
 
-    /// True when the command, as built, needs a connection of its own: it
-    /// blocks (BLPOP, XREAD … BLOCK) or changes the connection's state
-    /// (SUBSCRIBE, MULTI). Decided by the spec (flags and `x_connection`,
-    /// `x_blocking` annotations); the shared client refuses such commands.
-    fn dedicated(&self) -> bool {
-        false
+    /// True for commands the spec does not describe ([`Raw`](crate::Raw)):
+    /// a pooled connection that ran one is not lent again, since what it
+    /// changed on the connection is unknown.
+    #[doc(hidden)]
+    const UNCLASSIFIED: bool = false;
+
+    /// Where the command, as built, may run: decided by the spec (flags and
+    /// the `x_connection` and `x_blocking` annotations), never by a list in the
+    /// runtime.
+    fn placement(&self) -> Placement {
+        Placement::Shared
     }
 
     /// The name errors about this command carry: [`META`](Self::META)'s,
@@ -114,10 +119,43 @@ impl CommandFlags {
     }
 }
 
-/// A target on which blocking options may be given: detached command values
-/// (`redtyped::cmd::*`, which a dedicated connection runs). The shared
-/// [`Client`](crate::Client) is not one, so `client.xread(…).block(100)` does
-/// not compile.
-pub trait DedicatedTarget {}
+/// Where a command may run.
+///
+/// ```
+/// use redtyped::{cmd, Command, Placement};
+/// assert_eq!(cmd::get("k").placement(), Placement::Shared);
+/// assert_eq!(cmd::blpop(["queue"], 1.0).placement(), Placement::Pooled);
+/// assert_eq!(cmd::select(2).placement(), Placement::Dedicated);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Placement {
+    /// On the shared, multiplexed connection (most commands).
+    Shared,
+    /// The command blocks its connection but leaves no state on it (BLPOP,
+    /// WAIT, XREAD … BLOCK): the client lends it a connection of its own from
+    /// its [`Pool`](crate::Pool) for the time it blocks.
+    Pooled,
+    /// The command changes its connection's state (SELECT, SUBSCRIBE, MULTI,
+    /// CLIENT REPLY): it runs only on a connection the caller holds
+    /// ([`Pool::get`](crate::Pool::get)), which is discarded rather than
+    /// reused when it goes back.
+    Dedicated,
+}
 
-impl DedicatedTarget for () {}
+/// A target on which blocking options (XREAD's `.block()`) may be given: a
+/// command value (`redtyped::cmd::*`) and the [`Client`](crate::Client), which
+/// lends a pooled connection for the time the command blocks. A pipeline is
+/// not one: a command that blocks would hold up every command behind it on
+/// the shared connection.
+///
+/// ```compile_fail
+/// # async fn demo(client: redtyped::Client) {
+/// use redtyped::prelude::*;
+/// let _ = client.pipeline().xread(["s"], ["0"]).block(100);
+/// # }
+/// ```
+pub trait BlockingTarget {}
+
+impl BlockingTarget for () {}
+
+impl BlockingTarget for &crate::Client {}

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::error::{Error, Result};
+use crate::pool::PoolSettings;
 
 /// The RESP version to speak.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -50,7 +51,9 @@ impl fmt::Display for Addr {
 /// `tls_cert=<pem file>&tls_key=<pem file>` and `tls_server_name=<name>`,
 /// `redis+unix:///path/to/socket[?db=N&…]` and `unix:///path/to/socket`.
 /// Options: `protocol` (`2`, `3` or `auto`), `client_name`, `db`,
-/// `connect_timeout` and `timeout` (seconds, or with a unit: `250ms`, `2s`).
+/// `connect_timeout` and `timeout` (seconds, or with a unit: `250ms`, `2s`),
+/// and the pool's `pool_max`, `pool_min`, `pool_timeout`, `pool_idle_timeout`
+/// (`none` keeps idle connections) and `pool_check_after` (see [`PoolSettings`]).
 ///
 /// ```
 /// use redtyped::{Config, Protocol};
@@ -75,6 +78,7 @@ pub struct Config {
     connect_timeout: Duration,
     response_timeout: Option<Duration>,
     tls: Option<Tls>,
+    pool: PoolSettings,
 }
 
 /// TLS settings (`rediss://`). The server's certificate is always verified:
@@ -142,6 +146,7 @@ impl Config {
             connect_timeout: Duration::from_secs(10),
             response_timeout: None,
             tls: None,
+            pool: PoolSettings::default(),
         }
     }
 
@@ -211,6 +216,17 @@ impl Config {
                 "client_name" | "name" => config.client_name = Some(value.into_owned()),
                 "connect_timeout" => config.connect_timeout = duration(&value)?,
                 "timeout" | "response_timeout" => config.response_timeout = Some(duration(&value)?),
+                "pool_max" => config.pool = config.pool.max_size(count(&key, &value)?),
+                "pool_min" => config.pool = config.pool.min_idle(count(&key, &value)?),
+                "pool_timeout" => config.pool = config.pool.acquire_timeout(duration(&value)?),
+                "pool_idle_timeout" => {
+                    let timeout = match &*value {
+                        "none" | "0" => None,
+                        _ => Some(duration(&value)?),
+                    };
+                    config.pool = config.pool.idle_timeout(timeout);
+                }
+                "pool_check_after" => config.pool = config.pool.check_after(duration(&value)?),
                 "tls_ca" | "tls_cert" | "tls_key" | "tls_server_name" => {
                     let tls = config.tls.as_mut().ok_or_else(|| {
                         Error::config(format!("invalid URL: `{key}` needs rediss://"))
@@ -340,6 +356,18 @@ impl Config {
         self
     }
 
+    /// Sizes and checks the connections the client lends to blocking commands
+    /// and `watching`, and those of a [`Pool`](crate::Pool) made with this config.
+    pub fn pool(mut self, settings: PoolSettings) -> Config {
+        self.pool = settings;
+        self
+    }
+
+    /// The pool settings.
+    pub fn pool_settings(&self) -> &PoolSettings {
+        &self.pool
+    }
+
     /// Bounds how long each command waits for its reply. A command that times
     /// out fails with [`ErrorKind::Timeout`](crate::ErrorKind::Timeout) and
     /// [`Outcome::Unknown`](crate::Outcome::Unknown) (it may still run); its
@@ -355,6 +383,11 @@ fn decode(text: &str) -> Result<String> {
         .decode_utf8()
         .map(|s| s.into_owned())
         .map_err(|_| Error::config("invalid URL: user or password is not UTF-8"))
+}
+
+fn count(key: &str, text: &str) -> Result<usize> {
+    text.parse()
+        .map_err(|_| Error::config(format!("invalid URL: {key} `{text}` is not a count")))
 }
 
 fn duration(text: &str) -> Result<Duration> {
@@ -386,6 +419,7 @@ impl fmt::Debug for Config {
             .field("connect_timeout", &self.connect_timeout)
             .field("response_timeout", &self.response_timeout)
             .field("tls", &self.tls)
+            .field("pool", &self.pool)
             .finish()
     }
 }

@@ -33,13 +33,19 @@ pub(crate) struct Driver<S> {
     read_buf: BytesMut,
     scanner: FrameScanner,
     in_flight: VecDeque<Slot>,
+    /// The encodings of the read-only commands in flight, in order (see `Slot::One`).
+    kept: BytesMut,
+    /// Read-only commands in flight go back to the queue when the connection is lost.
+    retry: bool,
     released: bool,
     deferred: bool,
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
-    pub fn new(stream: S, read_buf: BytesMut, queue: Arc<Queue>) -> Self {
+    pub fn new(stream: S, read_buf: BytesMut, queue: Arc<Queue>, retry: bool) -> Self {
         Driver {
+            kept: BytesMut::new(),
+            retry,
             stream,
             queue,
             write_buf: BytesMut::with_capacity(16 * 1024),
@@ -51,19 +57,44 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
         }
     }
 
-    /// Fails the commands in flight (they may have run: `Outcome::Unknown`);
-    /// commands still queued stay queued for the next connection.
+    /// Fails the commands in flight (they may have run: `Outcome::Unknown`),
+    /// except read-only ones sent for the first time, which go back to the
+    /// front of the queue; commands still queued stay queued for the next
+    /// connection.
     fn fail(&mut self, error: Error) -> Poll<Stop> {
         let in_flight = Error::new(error.kind(), Outcome::Unknown, error.message().to_string());
-        let failed = self.in_flight.len() as u64;
-        for slot in self.in_flight.drain(..) {
-            slot.fail(in_flight.clone());
+        let mut again = Vec::new();
+        let mut again_bytes = BytesMut::new();
+        let mut failed = Vec::new();
+        for mut slot in self.in_flight.drain(..) {
+            let kept = self.kept.split_to(slot.kept());
+            if self.retry && slot.retryable() {
+                if let Slot::One { retry, .. } = &mut slot {
+                    *retry = false;
+                }
+                again_bytes.extend_from_slice(&kept);
+                again.push(slot);
+            } else {
+                failed.push(slot);
+            }
         }
-        self.queue
-            .stats()
-            .failed
-            .fetch_add(failed, Ordering::Relaxed);
+        self.queue.fail_slots(failed, in_flight);
+        self.queue.requeue_front(&again_bytes, again);
         Poll::Ready(Stop::Lost(error))
+    }
+
+    /// Keeps the encodings of the read-only commands just taken (from `first`
+    /// on), so they can be sent again if the connection is lost.
+    fn keep_retryable(&mut self, first: usize) {
+        let mut offset = 0;
+        for slot in self.in_flight.range(first..) {
+            let len = slot.len();
+            if slot.kept() > 0 {
+                self.kept
+                    .extend_from_slice(&self.write_buf[offset..offset + len]);
+            }
+            offset += len;
+        }
     }
 
     /// Splits complete frames off the read buffer and hands them out.
@@ -75,11 +106,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
                 Err(e) => return Err(Error::protocol(Outcome::Unknown, e)),
             };
             let frame = self.read_buf.split_to(n).freeze();
-            self.queue.stats().replies.fetch_add(1, Ordering::Relaxed);
             if is_push(&frame) {
                 // RESP3 push frames (pub/sub, invalidation) belong to no request.
+                self.queue.stats().pushes.fetch_add(1, Ordering::Relaxed);
                 continue;
             }
+            self.queue.stats().replies.fetch_add(1, Ordering::Relaxed);
             match self.in_flight.front_mut() {
                 Some(Slot::Batch {
                     expected, frames, ..
@@ -91,9 +123,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
                         }
                     }
                 }
-                Some(Slot::One(_)) => {
-                    if let Some(Slot::One(tx)) = self.in_flight.pop_front() {
-                        let _ = tx.send(Ok(frame));
+                Some(Slot::One { .. }) => {
+                    if let Some(slot @ Slot::One { .. }) = self.in_flight.pop_front() {
+                        self.kept.advance(slot.kept());
+                        if let Slot::One { tx, .. } = slot {
+                            let _ = tx.send(Ok(frame));
+                        }
                     }
                 }
                 None => {
@@ -185,11 +220,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Future for Driver<S> {
                     return Poll::Pending;
                 }
                 this.deferred = false;
+                let first = this.in_flight.len();
                 match this
                     .queue
                     .take(cx, &mut this.write_buf, &mut this.in_flight)
                 {
-                    Taken::Work => {}
+                    Taken::Work => this.keep_retryable(first),
                     Taken::Idle => queue_registered = true,
                     Taken::Released => {
                         this.released = true;
@@ -242,15 +278,40 @@ fn backoff(attempt: u32) -> Duration {
 /// connection failed were failed with `Outcome::Unknown`, never re-sent;
 /// commands queued but not written are sent on the new connection; while a
 /// reconnect attempt fails, queued commands fail with `Outcome::NotSent`.
+///
+/// A connection that must not reconnect (a pooled connection, whose state a
+/// new connection would silently lose: a WATCH, a blocked pop) is shut
+/// instead: everything queued fails with `Outcome::NotSent` and the pool
+/// discards it.
 pub(crate) async fn run(
     first: crate::connection::Connected,
     queue: Arc<Queue>,
     config: crate::Config,
+    reconnect: bool,
 ) {
     let mut connected = first;
     loop {
-        let stop = Driver::new(connected.stream, connected.read_buf, queue.clone()).await;
-        let Stop::Lost(lost) = stop else { break };
+        let driver = Driver::new(
+            connected.stream,
+            connected.read_buf,
+            queue.clone(),
+            reconnect,
+        );
+        let Stop::Lost(lost) = driver.await else {
+            break;
+        };
+        if !reconnect {
+            queue.shut(Error::new(
+                lost.kind(),
+                Outcome::NotSent,
+                format!(
+                    "the connection to {} was lost ({})",
+                    config.addr(),
+                    lost.message()
+                ),
+            ));
+            break;
+        }
         let mut attempt = 0;
         connected = loop {
             if queue.is_released() {

@@ -43,6 +43,8 @@ pub enum ErrorKind {
     Tls,
     /// A watched key changed, so the transaction did not run (EXEC replied nil).
     WatchConflict,
+    /// No pooled connection became free within the pool's acquire timeout.
+    PoolTimeout,
 }
 
 impl ErrorKind {
@@ -59,6 +61,31 @@ impl ErrorKind {
             ErrorKind::Usage => "unsupported use",
             ErrorKind::Tls => "TLS error",
             ErrorKind::WatchConflict => "watch conflict",
+            ErrorKind::PoolTimeout => "pool timeout",
+        }
+    }
+
+    /// A short name for logs and metrics: `io`, `protocol`, `server`, `auth`,
+    /// `timeout`, `closed`, `decode`, `config`, `usage`, `tls`,
+    /// `watch_conflict`, `pool_timeout`.
+    ///
+    /// ```
+    /// assert_eq!(redtyped::ErrorKind::PoolTimeout.name(), "pool_timeout");
+    /// ```
+    pub fn name(self) -> &'static str {
+        match self {
+            ErrorKind::Io => "io",
+            ErrorKind::Protocol => "protocol",
+            ErrorKind::Server => "server",
+            ErrorKind::Auth => "auth",
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::Closed => "closed",
+            ErrorKind::Decode => "decode",
+            ErrorKind::Config => "config",
+            ErrorKind::Usage => "usage",
+            ErrorKind::Tls => "tls",
+            ErrorKind::WatchConflict => "watch_conflict",
+            ErrorKind::PoolTimeout => "pool_timeout",
         }
     }
 }
@@ -232,6 +259,11 @@ impl Error {
     /// The server has as many clients as `maxclients` allows.
     pub fn is_max_clients(&self) -> bool {
         self.server_code() == Some("ERR") && self.0.message.contains("max number of clients")
+    }
+
+    /// No pooled connection became free in time.
+    pub fn is_pool_timeout(&self) -> bool {
+        self.0.kind == ErrorKind::PoolTimeout
     }
 
     /// A watched key changed and the transaction did not run.

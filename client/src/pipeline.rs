@@ -105,7 +105,10 @@ impl<'c, L> Pipeline<'c, L> {
     }
 
     fn encode<C: Command>(&mut self, command: C) {
-        if command.dedicated() && self.refused.is_none() {
+        if C::UNCLASSIFIED {
+            self.client.taint();
+        }
+        if command.placement() != crate::Placement::Shared && self.refused.is_none() {
             self.refused = Some(Error::new(
                 ErrorKind::Usage,
                 Outcome::NotSent,

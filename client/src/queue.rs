@@ -21,9 +21,18 @@ use crate::error::{Error, Outcome};
 /// closed slot; its replies are still read, then dropped.
 pub(crate) enum Slot {
     /// One command's reply.
-    One(oneshot::Sender<Result<Bytes, Error>>),
+    One {
+        tx: oneshot::Sender<Result<Bytes, Error>>,
+        /// The length of the command's encoding in the write buffer.
+        len: usize,
+        /// A read-only command that may be sent again once if its connection is
+        /// lost before the reply: its bytes are kept until the reply arrives.
+        retry: bool,
+    },
     /// A batch's replies, collected until `expected` have arrived.
     Batch {
+        /// The length of the batch's encoding in the write buffer.
+        len: usize,
         expected: usize,
         frames: Vec<Bytes>,
         tx: oneshot::Sender<Result<Vec<Bytes>, Error>>,
@@ -31,16 +40,53 @@ pub(crate) enum Slot {
 }
 
 impl Slot {
+    /// A slot for one command's reply (its length is set when it is queued).
+    pub fn one(tx: oneshot::Sender<Result<Bytes, Error>>, retry: bool) -> Slot {
+        Slot::One { tx, len: 0, retry }
+    }
+
     /// Fails the slot with `error`.
     pub fn fail(self, error: Error) {
         match self {
-            Slot::One(tx) => {
+            Slot::One { tx, .. } => {
                 let _ = tx.send(Err(error));
             }
             Slot::Batch { tx, .. } => {
                 let _ = tx.send(Err(error));
             }
         }
+    }
+
+    /// The bytes this slot's command keeps for a retry (see [`Slot::One`]).
+    pub fn kept(&self) -> usize {
+        match self {
+            Slot::One {
+                len, retry: true, ..
+            } => *len,
+            _ => 0,
+        }
+    }
+
+    /// The length of the slot's encoding in the write buffer.
+    pub fn len(&self) -> usize {
+        match self {
+            Slot::One { len, .. } | Slot::Batch { len, .. } => *len,
+        }
+    }
+
+    /// Commands of this slot whose reply has not arrived.
+    pub fn awaiting(&self) -> u64 {
+        match self {
+            Slot::One { .. } => 1,
+            Slot::Batch {
+                expected, frames, ..
+            } => (expected - frames.len()) as u64,
+        }
+    }
+
+    /// True for a read-only command whose caller still waits: worth sending again.
+    pub fn retryable(&self) -> bool {
+        matches!(self, Slot::One { retry: true, tx, .. } if !tx.is_closed())
     }
 }
 
@@ -58,6 +104,8 @@ pub(crate) struct Queue {
 pub(crate) struct Stats {
     pub commands: std::sync::atomic::AtomicU64,
     pub replies: std::sync::atomic::AtomicU64,
+    pub pushes: std::sync::atomic::AtomicU64,
+    pub retried: std::sync::atomic::AtomicU64,
     pub failed: std::sync::atomic::AtomicU64,
     pub reconnects: std::sync::atomic::AtomicU64,
 }
@@ -104,10 +152,18 @@ impl Queue {
             if let Some(e) = &state.closed {
                 return Err((e.clone(), slot));
             }
+            let start = state.buf.len();
             encode(&mut state.buf);
-            let commands = match &slot {
-                Slot::One(_) => 1,
-                Slot::Batch { expected, .. } => *expected as u64,
+            let mut slot = slot;
+            let commands = match &mut slot {
+                Slot::One { len, .. } => {
+                    *len = state.buf.len() - start;
+                    1
+                }
+                Slot::Batch { expected, len, .. } => {
+                    *len = state.buf.len() - start;
+                    *expected as u64
+                }
             };
             self.stats
                 .commands
@@ -155,9 +211,59 @@ impl Queue {
             state.buf.clear();
             std::mem::take(&mut state.slots)
         };
+        self.fail_slots(slots, error);
+    }
+
+    /// Fails `slots`, counting their commands as failed.
+    pub fn fail_slots(&self, slots: impl IntoIterator<Item = Slot>, error: Error) {
+        let mut failed = 0;
         for slot in slots {
+            failed += slot.awaiting();
             slot.fail(error.clone());
         }
+        self.stats
+            .failed
+            .fetch_add(failed, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Puts commands that were sent on a lost connection back at the front of
+    /// the queue (read-only commands sent again once: `bytes` holds their
+    /// encodings in the order of `slots`).
+    pub fn requeue_front(&self, bytes: &[u8], slots: Vec<Slot>) {
+        if slots.is_empty() {
+            return;
+        }
+        let mut state = self.lock();
+        if let Some(e) = state.closed.clone() {
+            drop(state);
+            self.fail_slots(slots, e);
+            return;
+        }
+        let mut buf = BytesMut::with_capacity(bytes.len() + state.buf.len());
+        buf.extend_from_slice(bytes);
+        buf.extend_from_slice(&state.buf);
+        state.buf = buf;
+        self.stats
+            .retried
+            .fetch_add(slots.len() as u64, std::sync::atomic::Ordering::Relaxed);
+        for slot in slots.into_iter().rev() {
+            state.slots.push_front(slot);
+        }
+    }
+
+    /// Refuses new commands with `error` for good and fails everything queued
+    /// (a connection that does not reconnect was lost).
+    pub fn shut(&self, error: Error) {
+        let slots = {
+            let mut state = self.lock();
+            state.released = true;
+            if state.closed.is_none() {
+                state.closed = Some(error.clone());
+            }
+            state.buf.clear();
+            std::mem::take(&mut state.slots)
+        };
+        self.fail_slots(slots, error);
     }
 
     /// Refuses new commands with `why` and lets the driver finish what is queued

@@ -181,6 +181,7 @@ impl<R: FromReply> Command for Raw<'_, R> {
         arity: -1,
         flags: CommandFlags::NONE,
     };
+    const UNCLASSIFIED: bool = true;
     fn write_args(self, w: &mut ArgWriter<'_>) {
         for arg in &self.args {
             arg.write(w);

@@ -29,7 +29,15 @@ impl Watch {
         F: FnMut(Watch) -> Fut,
         Fut: std::future::Future<Output = Result<R>>,
     {
-        self.connection.send(watch).await?;
+        self.connection.set_watching(true);
+        let frame = self
+            .connection
+            .send_encoded(&encode(watch))
+            .await
+            .map_err(|_| {
+                crate::Error::closed(crate::Outcome::Unknown, "the watched connection stopped")
+            })??;
+        crate::client::decode_frame::<crate::shape::Okay>(&frame, "WATCH".into())?;
         body(self.clone()).await
     }
 
@@ -40,13 +48,29 @@ impl Watch {
         self.connection.transaction()
     }
 
-    /// The connection, cleaned for reuse, or `None` when it cannot be trusted
-    /// clean. UNWATCH runs always: a body may end without EXEC (an error, an
-    /// early return, a transaction built and dropped), and after EXEC it is harmless.
-    pub(crate) async fn into_clean(self) -> Option<Client> {
-        self.connection.send(crate::cmd::unwatch()).await.ok()?;
-        Some(self.connection)
+    /// Forgets the watched keys, so the connection can be lent again. UNWATCH
+    /// runs always: a body may end without EXEC (an error, an early return, a
+    /// transaction built and dropped), and after EXEC it is harmless. When it
+    /// fails the WATCH flag stays and the pool closes the connection.
+    pub(crate) async fn unwatch(self) {
+        let unwatch = encode(crate::Raw::<()>::new("UNWATCH"));
+        if let Ok(Ok(frame)) = self.connection.send_encoded(&unwatch).await
+            && !frame.starts_with(b"-")
+        {
+            self.connection.set_watching(false);
+        }
     }
+}
+
+/// The encoding of WATCH and UNWATCH, sent past `send` so that they do not
+/// mark the pooled connection as changed: the WATCH flag tracks them instead.
+fn encode(command: crate::Raw<'_, ()>) -> bytes::BytesMut {
+    use crate::Command;
+    let mut buf = bytes::BytesMut::new();
+    let mut w = crate::resp::ArgWriter::begin(&mut buf);
+    command.write_args(&mut w);
+    w.finish();
+    buf
 }
 
 impl Deref for Watch {

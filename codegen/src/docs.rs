@@ -1,6 +1,7 @@
 //! Doc comments for generated items, built from the spec's structure (syntax,
 //! group, since, complexity, ACL categories, link), never from server prose.
 
+use crate::ConnectionUse;
 use crate::model::CommandModel;
 
 /// The link to a command's page on redis.io.
@@ -64,16 +65,26 @@ pub fn command(model: &CommandModel) -> Vec<String> {
         String::new(),
         reply_line(model),
     ];
-    if model.spec.is_dedicated() {
-        lines.push(String::new());
-        let why = model
-            .spec
-            .x_connection_note
-            .clone()
-            .unwrap_or_else(|| "it blocks its connection".to_string());
-        lines.push(format!(
-            "Not a method of the shared `Client`: this command needs a connection of its own ({why})."
-        ));
+    match model.spec.placement() {
+        ConnectionUse::Dedicated => {
+            let why = model.spec.x_connection_note.as_deref().unwrap_or("");
+            lines.push(String::new());
+            lines.push(format!(
+                "Not a method of the shared `Client`: this command needs a connection of its own ({why})."
+            ));
+        }
+        ConnectionUse::Pooled => {
+            let why = model
+                .spec
+                .x_connection_note
+                .as_deref()
+                .unwrap_or("it blocks its connection, so the client lends it a pooled connection of its own for that time");
+            lines.push(String::new());
+            lines.push(format!(
+                "Runs on a pooled connection, not the shared one: {why}. Not available in pipelines."
+            ));
+        }
+        ConnectionUse::Shared => {}
     }
     let methods: Vec<String> = model
         .methods

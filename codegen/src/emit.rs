@@ -5,7 +5,7 @@ use quote::{format_ident, quote};
 
 use crate::docs;
 use crate::model::{CommandModel, IterMethod, Method, Scalar};
-use crate::{Error, Options};
+use crate::{ConnectionUse, Error, Options};
 
 /// Flags the runtime knows by name; others stay in the spec only.
 const KNOWN_FLAGS: &[(&str, &str)] = &[
@@ -164,18 +164,26 @@ fn command(model: &CommandModel, root: &TokenStream) -> (TokenStream, TokenStrea
         .collect();
     let arity = model.spec.arity;
     let encode = &model.encode;
-    let dedicated = model.spec.is_dedicated();
+    let placement = model.spec.placement();
+    let dedicated = placement == ConnectionUse::Dedicated;
     let checks = &model.blocking_checks;
-    let dedicated_fn = if dedicated {
-        quote!(
-            fn dedicated(&self) -> bool {
-                true
+    let placement_fn = match placement {
+        ConnectionUse::Dedicated => quote!(
+            fn placement(&self) -> #root::Placement {
+                #root::Placement::Dedicated
             }
-        )
-    } else if !checks.is_empty() {
-        quote!(fn dedicated(&self) -> bool { #(#checks)||* })
-    } else {
-        quote!()
+        ),
+        ConnectionUse::Pooled => quote!(
+            fn placement(&self) -> #root::Placement {
+                #root::Placement::Pooled
+            }
+        ),
+        ConnectionUse::Shared if !checks.is_empty() => quote!(
+            fn placement(&self) -> #root::Placement {
+                if #(#checks)||* { #root::Placement::Pooled } else { #root::Placement::Shared }
+            }
+        ),
+        ConnectionUse::Shared => quote!(),
     };
 
     let mut items = TokenStream::new();
@@ -329,7 +337,7 @@ fn command(model: &CommandModel, root: &TokenStream) -> (TokenStream, TokenStrea
                 flags: #root::CommandFlags::NONE #(.with(#root::CommandFlags::#flags))*,
             };
             fn write_args(self, w: &mut #root::resp::ArgWriter<'_>) { #encode }
-            #dedicated_fn
+            #placement_fn
         }
 
         #doc
@@ -368,6 +376,10 @@ fn command(model: &CommandModel, root: &TokenStream) -> (TokenStream, TokenStrea
             #func(#(#param_idents),*).__retarget(self)
         }
     };
+    if placement == ConnectionUse::Pooled {
+        // A command that blocks cannot share a pipeline's connection.
+        return (items, client_method, TokenStream::new());
+    }
     items.extend(quote! {
         impl<'c, 'a, S: #root::shape::Shape, #(#iters,)* #(#elements,)* L> PipelineCommands<'c>
             for #ty<'a, S, #(#iters,)* #root::Pipeline<'c, L>>
@@ -519,7 +531,7 @@ fn method(
     note: &str,
 ) -> TokenStream {
     let bound = if m.blocking {
-        quote!(where T: crate::DedicatedTarget)
+        quote!(where T: crate::BlockingTarget)
     } else {
         quote!()
     };

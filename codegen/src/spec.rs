@@ -116,7 +116,7 @@ pub struct Command {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub x_reply_variants: Vec<ReplyVariant>,
     /// Our annotation: where the command may run. Absent: on the shared client,
-    /// unless the server flags it `blocking`.
+    /// or on a pooled connection when the server flags it `blocking`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub x_connection: Option<ConnectionUse>,
     /// Our annotation: for a dedicated command, why, and which API serves it
@@ -132,7 +132,11 @@ pub enum ConnectionUse {
     /// On the shared, multiplexed client (overrides the `blocking` flag when only
     /// an argument marked `x_blocking` makes the command block, like XREAD BLOCK).
     Shared,
-    /// Only on a connection of its own: it blocks the connection or changes its state.
+    /// On a connection the client lends from its pool for the command's time:
+    /// the command blocks its connection but leaves no state on it (BLPOP, WAIT).
+    Pooled,
+    /// Only on a connection the caller holds: it changes the connection's state
+    /// (SELECT, SUBSCRIBE, MULTI).
     Dedicated,
 }
 
@@ -279,12 +283,17 @@ impl Command {
             .collect()
     }
 
-    /// True when the command may only run on a dedicated connection.
-    pub fn is_dedicated(&self) -> bool {
+    /// Where the command runs: the annotation, else the `blocking` flag.
+    pub fn placement(&self) -> ConnectionUse {
         match self.x_connection {
-            Some(ConnectionUse::Dedicated) => true,
-            Some(ConnectionUse::Shared) => false,
-            None => self.has_flag("blocking"),
+            Some(placement) => placement,
+            None if self.has_flag("blocking") => ConnectionUse::Pooled,
+            None => ConnectionUse::Shared,
         }
+    }
+
+    /// True when the command may only run on a connection the caller holds.
+    pub fn is_dedicated(&self) -> bool {
+        self.placement() == ConnectionUse::Dedicated
     }
 }

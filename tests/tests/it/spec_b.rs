@@ -761,43 +761,58 @@ async fn blocking_pops_reply_on_a_connection_of_their_own() {
         assert_eq!(list(&b), ["5", "2"]);
     }
 
-    // The shared client refuses every one of them, sending nothing.
-    let client = client_on(shared(), Protocol::Resp3).await;
-    let key = unique_key("bpop-refused");
-    raw(&["RPUSH", &key, "x"]);
-    assert_refused(
-        client.send(cmd::blpop::<String, _>([&key], 0.0)).await,
-        "BLPOP",
-    );
-    assert_refused(
-        client.send(cmd::brpop::<String, _>([&key], 0.0)).await,
-        "BRPOP",
-    );
-    assert_refused(
-        client
-            .send(cmd::blmove::<String>(
+    // The shared client runs every one of them on a connection its pool lends.
+    for protocol in PROTOCOLS {
+        let client = client_on(shared(), protocol).await;
+        let key = unique_key("bpop-pooled");
+        let other = unique_key("bpop-pooled");
+        raw(&["RPUSH", &key, "1", "2", "3", "4", "5"]);
+        let popped = client
+            .blpop::<String, _>([&key], 1.0)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (popped.key.as_str(), popped.element.as_str()),
+            (key.as_str(), "1")
+        );
+        let popped = client
+            .brpop::<String, _>([&key], 1.0)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(popped.element, "5");
+        let moved = client
+            .blmove::<String>(
                 &key,
-                &key,
+                &other,
                 BlmoveWherefrom::Left,
                 BlmoveWhereto::Left,
-                0.0,
-            ))
-            .await,
-        "BLMOVE",
-    );
-    assert_refused(
-        client
-            .send(cmd::brpoplpush::<String>(&key, &key, 0.0))
-            .await,
-        "BRPOPLPUSH",
-    );
-    assert_refused(
-        client
-            .send(cmd::blmpop::<String, _>(0.0, 1, [&key], BlmpopWhere::Left))
-            .await,
-        "BLMPOP",
-    );
-    assert_eq!(list(&key), ["x"], "nothing was sent");
+                1.0,
+            )
+            .await
+            .unwrap();
+        assert_eq!(moved.as_deref(), Some("2"));
+        let moved = client
+            .brpoplpush::<String>(&key, &other, 1.0)
+            .await
+            .unwrap();
+        assert_eq!(moved.as_deref(), Some("4"));
+        let popped = client
+            .blmpop::<String, _>(1.0, 1, [&key], BlmpopWhere::Left)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(popped.elements, ["3"]);
+        assert_eq!(list(&other), ["4", "2"]);
+        // Timed out: nil, and the lent connection went back to the pool.
+        let none = client.blpop::<String, _>([&key], 0.01).await.unwrap();
+        assert_eq!(none, None);
+        let status = client.pool().status();
+        assert_eq!((status.in_use, status.idle), (0, 1), "{status:?}");
+        // The shared connection never saw them.
+        assert_eq!(client.stats().commands_sent, 0);
+    }
 }
 
 #[tokio::test]

@@ -292,13 +292,6 @@ fn assert_server_error<T: Debug>(result: redtyped::Result<T>, code: &str, text: 
     );
 }
 
-/// Asserts the shared client refused a command meant for a dedicated connection.
-#[track_caller]
-fn assert_refused<T: Debug>(result: redtyped::Result<T>) {
-    let err = result.expect_err("the shared client must refuse this command");
-    assert_eq!(err.kind(), ErrorKind::Usage, "{err}");
-}
-
 // ---------------------------------------------------------------------------
 // Sorted sets: counts, ranks, scores
 // ---------------------------------------------------------------------------
@@ -984,22 +977,33 @@ async fn bzpopmin_bzpopmax_bzmpop_pop_or_time_out() {
         .unwrap();
         assert_eq!(none, None);
 
-        // The shared client refuses them and sends nothing.
+        // The shared client runs them on connections its pool lends.
         let client = crate::support::client_on(server, protocol).await;
-        raw(&["ZADD", &key, "1", "kept"]);
-        assert_refused(client.send(cmd::bzpopmin::<String, _>([&key], 1.0)).await);
-        assert_refused(client.send(cmd::bzpopmax::<String, _>([&key], 1.0)).await);
-        assert_refused(
-            client
-                .send(cmd::bzmpop::<String, _>(
-                    1.0,
-                    1,
-                    [&key],
-                    cmd::BzmpopWhere::Min,
-                ))
-                .await,
+        raw(&["ZADD", &key, "1", "a", "2", "b", "3", "c", "4", "d"]);
+        let min = client
+            .bzpopmin::<String, _>([&key], 1.0)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((min.member.as_str(), min.score), ("a", 1.0));
+        let max = client
+            .bzpopmax::<String, _>([&key], 1.0)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((max.member.as_str(), max.score), ("d", 4.0));
+        let popped = client
+            .bzmpop::<String, _>(1.0, 1, [&key], cmd::BzmpopWhere::Min)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(popped.members, [("b".to_owned(), 2.0)]);
+        assert_eq!(members_raw(&key), ["c"]);
+        assert_eq!(
+            client.stats().commands_sent,
+            0,
+            "not on the shared connection"
         );
-        assert_eq!(members_raw(&key), ["kept"]);
     }
 }
 
@@ -1708,34 +1712,38 @@ async fn xread_gives_each_stream_with_entries() {
 }
 
 #[tokio::test]
-async fn xread_and_xreadgroup_block_only_on_dedicated_connections() {
+async fn xread_and_xreadgroup_block_on_pooled_connections() {
     for protocol in PROTOCOLS {
         let key = unique_key("xread-block");
         raw(&["XADD", &key, "1-0", "f", "v"]);
         raw(&["XGROUP", "CREATE", &key, "g", "$"]);
         let client = crate::support::client_on(shared(), protocol).await;
 
-        // BLOCK makes a command the shared client refuses; without it the same value runs there.
-        assert_refused(
-            client
-                .send(cmd::xread::<String, _, _>([&key], ["$"]).block(10))
-                .await,
-        );
-        assert_refused(
-            client
-                .send(cmd::xreadgroup::<String, _, _>("g", "alice", [&key], [">"]).block(10))
-                .await,
+        // BLOCK makes the client lend the command a pooled connection; without it
+        // the same command runs on the shared one.
+        let none = client
+            .xread::<String, _, _>([&key], ["$"])
+            .block(10)
+            .await
+            .unwrap();
+        assert_eq!(none, None);
+        let none = client
+            .xreadgroup::<String, _, _>("g", "alice", [&key], [">"])
+            .block(10)
+            .await
+            .unwrap();
+        assert_eq!(none, None);
+        assert_eq!(
+            client.stats().commands_sent,
+            0,
+            "both ran on the pool's connection"
         );
         let plain = client
             .send(cmd::xread::<String, _, _>([&key], ["0"]))
             .await
             .unwrap();
         assert_eq!(plain.unwrap()[0].1[0].id, "1-0");
-        assert_eq!(
-            group_raw(&key, "g").field("consumers").int(),
-            0,
-            "nothing was sent"
-        );
+        assert_eq!(client.stats().commands_sent, 1);
 
         // Timed out: nil.
         let none = call_dedicated(
