@@ -146,13 +146,25 @@ impl Client {
             .get_or_init(|| Pool::new(self.inner.config.clone()))
     }
 
+    /// True when no other handle shares this connection.
+    pub(crate) fn is_sole_handle(&self) -> bool {
+        Arc::strong_count(&self.inner) == 1
+    }
+
     /// True when this pooled connection can be lent again as it is.
     pub(crate) fn is_reusable(&self) -> bool {
-        Arc::strong_count(&self.inner) == 1
+        self.is_sole_handle()
             && !self.is_closed()
             && !self.inner.tainted.load(Ordering::Acquire)
             && !self.inner.watching.load(Ordering::Acquire)
             && self.stats().in_flight == 0
+    }
+
+    /// Closes this connection now, failing what is in flight (see `Queue::abort`).
+    pub(crate) fn abort(&self) {
+        self.inner
+            .queue
+            .abort("the pooled connection was discarded");
     }
 
     pub(crate) fn set_watching(&self, watching: bool) {

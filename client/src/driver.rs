@@ -205,6 +205,15 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Future for Driver<S> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Stop> {
         let this = self.get_mut();
+        if this.queue.aborted.load(Ordering::Acquire) {
+            let error = Error::closed(
+                Outcome::Unknown,
+                "the connection was closed before the reply",
+            );
+            let failed = std::mem::take(&mut this.in_flight);
+            this.queue.fail_slots(failed, error);
+            return Poll::Ready(Stop::Released);
+        }
         for _ in 0..ROUNDS_BEFORE_YIELD {
             if let Err(e) = this.read_side(cx) {
                 return this.fail(e);

@@ -430,6 +430,10 @@ impl Drop for PooledConnection {
         if let Some(connection) = self.connection.take() {
             if connection.is_reusable() {
                 self.pool.put_idle(connection);
+            } else if connection.is_sole_handle() && connection.stats().in_flight > 0 {
+                // A blocking command still waits on it: close the socket now
+                // rather than hold it until the server gives up.
+                connection.abort();
             }
         }
     }

@@ -96,6 +96,8 @@ pub(crate) struct Queue {
     stats: Stats,
     /// Set when the connection's task ended for good.
     pub finished: std::sync::atomic::AtomicBool,
+    /// The connection is to be dropped now, without waiting for replies in flight.
+    pub aborted: std::sync::atomic::AtomicBool,
     pub finished_signal: tokio::sync::Notify,
 }
 
@@ -280,6 +282,15 @@ impl Queue {
         if let Some(w) = waker {
             w.wake();
         }
+    }
+
+    /// Closes the connection at once: commands in flight fail with an
+    /// unknown outcome (a pooled connection given up while it still waited
+    /// for a blocking command, which would hold the socket open until then).
+    pub fn abort(&self, why: &str) {
+        self.aborted
+            .store(true, std::sync::atomic::Ordering::Release);
+        self.release(why);
     }
 
     /// True once the last handle went away or the client was closed.
