@@ -11,6 +11,7 @@ mod errors;
 mod observability;
 mod pipeline;
 mod pool;
+mod retry;
 mod spec_a;
 mod spec_b;
 mod spec_c;
