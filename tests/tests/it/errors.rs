@@ -127,3 +127,69 @@ async fn a_per_command_timeout_overrides_the_clients() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn busy_and_loading_servers_have_predicates() {
+    let server = redtyped_tests::Server::builder()
+        .config("busy-reply-threshold", "50")
+        .start();
+    let client = redtyped::Client::connect(&server.url()).await.unwrap();
+
+    // A script that never ends: after the threshold, other commands get BUSY.
+    let spinning = tokio::spawn({
+        let url = server.url();
+        async move {
+            let runner = redtyped::Client::connect(&url).await.unwrap();
+            runner.eval("while true do end", 0).await
+        }
+    });
+    let busy = first_error(&client, "BUSY", redtyped::Error::is_busy).await;
+    assert_eq!(busy.server_code(), Some("BUSY"), "{busy}");
+    assert!(!busy.is_loading());
+    client.script_kill().await.unwrap();
+    let killed = spinning.await.unwrap().unwrap_err();
+    assert!(killed.is_server(), "{killed}");
+
+    // Reloading a large dataset, slowed per key: commands get LOADING.
+    server.cli(&["DEBUG", "POPULATE", "20000"]);
+    server.cli(&["CONFIG", "SET", "key-load-delay", "20"]);
+    server.cli(&[
+        "CONFIG",
+        "SET",
+        "loading-process-events-interval-bytes",
+        "1024",
+    ]);
+    let reload = std::thread::spawn({
+        let server_addr = server.addr();
+        move || {
+            let mut stream = std::net::TcpStream::connect(server_addr).unwrap();
+            redtyped_tests::resp::request(&mut stream, &["DEBUG", "RELOAD"]).unwrap()
+        }
+    });
+    let loading = first_error(&client, "LOADING", redtyped::Error::is_loading).await;
+    assert_eq!(loading.server_code(), Some("LOADING"), "{loading}");
+    assert!(!loading.is_busy());
+    assert_eq!(reload.join().unwrap(), b"+OK\r\n");
+    assert_eq!(client.dbsize().await.unwrap(), 20_000);
+}
+
+/// Sends GET until it fails with an error `matches` accepts (bounded by a deadline).
+async fn first_error(
+    client: &redtyped::Client,
+    what: &str,
+    matches: fn(&redtyped::Error) -> bool,
+) -> redtyped::Error {
+    let deadline = std::time::Duration::from_secs(20);
+    let polling = async {
+        loop {
+            if let Err(e) = client.get::<String>("k").await
+                && matches(&e)
+            {
+                return e;
+            }
+        }
+    };
+    tokio::time::timeout(deadline, polling)
+        .await
+        .unwrap_or_else(|_| panic!("no {what} reply within {deadline:?}"))
+}
