@@ -261,7 +261,7 @@ impl Client {
                 )),
             }
         };
-        Response::new(State::Lent(Box::pin(run)), name, None, span)
+        Response::new(State::Boxed(Box::pin(run)), name, None, span)
     }
 
     /// Queues one pre-encoded command and returns the receiver of its reply.
@@ -485,10 +485,30 @@ impl Client {
     }
 }
 
+/// What a command method's future sends its command through: a [`Client`]
+/// or a [`ClusterClient`](crate::ClusterClient). Sealed.
+pub trait Target: sealed::Sealed {
+    /// Sends `command` and returns the future of its typed reply.
+    fn send<C: Command>(&self, command: C) -> Response<C::Shape>;
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for crate::Client {}
+    impl Sealed for crate::ClusterClient {}
+}
+
+impl Target for Client {
+    fn send<C: Command>(&self, command: C) -> Response<C::Shape> {
+        Client::send(self, command)
+    }
+}
+
 enum State {
     Waiting(oneshot::Receiver<Result<Bytes, Error>>),
-    /// A blocking command on a connection lent by the pool.
-    Lent(Pin<Box<dyn Future<Output = Result<Bytes>> + Send>>),
+    /// A reply produced by more than one step: a blocking command on a
+    /// connection lent by the pool, a command routed through a cluster.
+    Boxed(Pin<Box<dyn Future<Output = Result<Bytes>> + Send>>),
     Failed(Option<Error>),
 }
 
@@ -511,6 +531,33 @@ pub struct Response<S> {
 }
 
 impl<S> Response<S> {
+    /// The response of a command whose reply frame `run` produces (a cluster
+    /// routes, redirects and merges before there is one).
+    pub(crate) fn from_future(
+        name: Cow<'static, str>,
+        run: impl Future<Output = Result<Bytes>> + Send + 'static,
+        deadline: Option<std::time::Duration>,
+    ) -> Self {
+        let span = tracing::debug_span!(
+            target: "redtyped",
+            "redis.command",
+            command = &*name,
+            outcome = tracing::field::Empty
+        );
+        let deadline = deadline.map(|t| Box::pin(tokio::time::sleep(t)));
+        Response::new(State::Boxed(Box::pin(run)), name, deadline, span)
+    }
+
+    /// A response that fails at once with `error`.
+    pub(crate) fn failed(name: Cow<'static, str>, error: Error) -> Self {
+        Response::new(
+            State::Failed(Some(error)),
+            name,
+            None,
+            tracing::Span::none(),
+        )
+    }
+
     fn new(
         state: State,
         name: Cow<'static, str>,
@@ -577,7 +624,7 @@ impl<S: Shape> Future for Response<S> {
                     "the connection's driver stopped before the reply arrived",
                 )),
             },
-            State::Lent(run) => match run.as_mut().poll(cx) {
+            State::Boxed(run) => match run.as_mut().poll(cx) {
                 Poll::Pending => return this.poll_deadline(cx),
                 Poll::Ready(reply) => reply,
             },

@@ -55,6 +55,12 @@ pub struct CommandMeta {
     pub arity: i64,
     /// Command flags from the spec.
     pub flags: CommandFlags,
+    /// Where its keys are (empty for keyless commands and [`Raw`](crate::Raw)).
+    pub key_specs: &'static [crate::KeySpec],
+    /// Where a cluster sends it.
+    pub request_policy: crate::RequestPolicy,
+    /// How a cluster merges its replies from several nodes.
+    pub response_policy: crate::ResponsePolicy,
 }
 
 /// A set of command flags from the spec.

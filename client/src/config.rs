@@ -79,6 +79,8 @@ pub struct Config {
     response_timeout: Option<Duration>,
     tls: Option<Tls>,
     pool: PoolSettings,
+    /// Send READONLY at connect: a cluster client reading from replicas.
+    pub(crate) replica_reads: bool,
 }
 
 /// TLS settings (`rediss://`). The server's certificate is always verified:
@@ -147,6 +149,7 @@ impl Config {
             response_timeout: None,
             tls: None,
             pool: PoolSettings::default(),
+            replica_reads: false,
         }
     }
 
@@ -361,6 +364,16 @@ impl Config {
     pub fn pool(mut self, settings: PoolSettings) -> Config {
         self.pool = settings;
         self
+    }
+
+    /// These settings for another server of the same deployment (a cluster node).
+    pub(crate) fn for_node(&self, host: &str, port: u16) -> Config {
+        let mut config = self.clone();
+        config.addr = Addr::Tcp {
+            host: host.to_string(),
+            port,
+        };
+        config
     }
 
     /// The pool settings.

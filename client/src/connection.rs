@@ -224,6 +224,9 @@ async fn handshake<S: AsyncRead + AsyncWrite + Unpin>(
         wire.call(&[b"SELECT", config.db().to_string().as_bytes()])
             .await?;
     }
+    if config.replica_reads {
+        wire.call(&[b"READONLY"]).await?;
+    }
     Ok(Handshaked {
         stream: wire.stream,
         read_buf: wire.read_buf,

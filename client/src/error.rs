@@ -45,6 +45,8 @@ pub enum ErrorKind {
     WatchConflict,
     /// No pooled connection became free within the pool's acquire timeout.
     PoolTimeout,
+    /// A cluster command's keys are in different hash slots (found before sending).
+    CrossSlot,
 }
 
 impl ErrorKind {
@@ -62,12 +64,13 @@ impl ErrorKind {
             ErrorKind::Tls => "TLS error",
             ErrorKind::WatchConflict => "watch conflict",
             ErrorKind::PoolTimeout => "pool timeout",
+            ErrorKind::CrossSlot => "keys in different slots",
         }
     }
 
     /// A short name for logs and metrics: `io`, `protocol`, `server`, `auth`,
     /// `timeout`, `closed`, `decode`, `config`, `usage`, `tls`,
-    /// `watch_conflict`, `pool_timeout`.
+    /// `watch_conflict`, `pool_timeout`, `cross_slot`.
     ///
     /// ```
     /// assert_eq!(redtyped::ErrorKind::PoolTimeout.name(), "pool_timeout");
@@ -86,6 +89,7 @@ impl ErrorKind {
             ErrorKind::Tls => "tls",
             ErrorKind::WatchConflict => "watch_conflict",
             ErrorKind::PoolTimeout => "pool_timeout",
+            ErrorKind::CrossSlot => "cross_slot",
         }
     }
 }
@@ -264,6 +268,13 @@ impl Error {
     /// No pooled connection became free in time.
     pub fn is_pool_timeout(&self) -> bool {
         self.0.kind == ErrorKind::PoolTimeout
+    }
+
+    /// A cluster command's keys are in different slots: this client found it
+    /// before sending ([`ErrorKind::CrossSlot`]), or the server said so
+    /// (`CROSSSLOT`).
+    pub fn is_cross_slot(&self) -> bool {
+        self.0.kind == ErrorKind::CrossSlot || self.server_code() == Some("CROSSSLOT")
     }
 
     /// A watched key changed and the transaction did not run.

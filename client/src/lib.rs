@@ -37,6 +37,7 @@
 
 mod arg;
 mod client;
+pub mod cluster;
 mod command;
 mod config;
 mod connection;
@@ -52,6 +53,7 @@ mod queue;
 mod raw;
 pub mod record;
 pub mod resp;
+mod routing;
 pub mod shape;
 mod stats;
 mod stream;
@@ -76,7 +78,8 @@ pub mod cmd {
 }
 
 pub use arg::Arg;
-pub use client::{Client, Response};
+pub use client::{Client, Response, Target};
+pub use cluster::ClusterClient;
 pub use cmd::PipelineCommands;
 pub use cmd::reply;
 pub use command::{BlockingTarget, Command, CommandFlags, CommandMeta, Placement};
@@ -88,6 +91,7 @@ pub use hash::{FromHash, ToHash};
 pub use pipeline::{Execute, ExecuteEach, Pipeline, PipelineVec, Replies, ShapeList};
 pub use pool::{Pool, PoolSettings, PoolStatus, PooledConnection};
 pub use raw::{FromReply, Raw};
+pub use routing::{BeginSearch, FindKeys, KeySpec, RequestPolicy, ResponsePolicy};
 pub use stats::Stats;
 pub use value::{FromMap, FromValue, MapEntries, Value};
 pub use watch::Watch;

@@ -180,6 +180,9 @@ impl<R: FromReply> Command for Raw<'_, R> {
         name: "RAW",
         arity: -1,
         flags: CommandFlags::NONE,
+        key_specs: &[],
+        request_policy: crate::RequestPolicy::Default,
+        response_policy: crate::ResponsePolicy::Default,
     };
     const UNCLASSIFIED: bool = true;
     fn write_args(self, w: &mut ArgWriter<'_>) {

@@ -64,6 +64,10 @@ pub fn file(models: &[CommandModel], options: &Options) -> Result<TokenStream, E
             /// options, then `.await` it.
             impl #root::Client { #client_methods }
 
+            /// Every command of the spec as a method on the cluster client, routed
+            /// by its keys and the spec's tips.
+            impl #root::ClusterClient { #client_methods }
+
             /// Every command of the spec as a method of a pipeline or transaction,
             /// also callable right after another command's options
             /// (`client.pipeline().set(k, v).nx().incr(n)`). Bring it into scope
@@ -163,6 +167,8 @@ fn command(model: &CommandModel, root: &TokenStream) -> (TokenStream, TokenStrea
         .map(|(_, c)| format_ident!("{}", c))
         .collect();
     let arity = model.spec.arity;
+    let key_specs = model.spec.key_specs.iter().map(|k| key_spec(k, root));
+    let (request_policy, response_policy) = policies(&model.spec);
     let encode = &model.encode;
     let placement = model.spec.placement();
     let dedicated = placement == ConnectionUse::Dedicated;
@@ -335,6 +341,9 @@ fn command(model: &CommandModel, root: &TokenStream) -> (TokenStream, TokenStrea
                 name: #name,
                 arity: #arity,
                 flags: #root::CommandFlags::NONE #(.with(#root::CommandFlags::#flags))*,
+                key_specs: &[#(#key_specs),*],
+                request_policy: #root::RequestPolicy::#request_policy,
+                response_policy: #root::ResponsePolicy::#response_policy,
             };
             fn write_args(self, w: &mut #root::resp::ArgWriter<'_>) { #encode }
             #placement_fn
@@ -356,15 +365,15 @@ fn command(model: &CommandModel, root: &TokenStream) -> (TokenStream, TokenStrea
         return (items, TokenStream::new(), TokenStream::new());
     }
     items.extend(quote! {
-        impl<'c, 'a, S: #root::shape::Shape, #(#iters,)* #(#elements,)*> ::core::future::IntoFuture
-            for #ty<'a, S, #(#iters,)* &'c #root::Client>
+        impl<'c, 'a, S: #root::shape::Shape, #(#iters,)* #(#elements,)* __X: #root::Target> ::core::future::IntoFuture
+            for #ty<'a, S, #(#iters,)* &'c __X>
         where #(#bounds,)*
         {
             type Output = #root::Result<<S as #root::shape::Shape>::Output>;
             type IntoFuture = #root::Response<S>;
             fn into_future(self) -> Self::IntoFuture {
-                let client = self.__target;
-                client.send(self)
+                let target = self.__target;
+                #root::Target::send(target, self)
             }
         }
     });
@@ -553,4 +562,66 @@ fn method(
             this
         }
     }
+}
+
+/// A key spec as the runtime's `KeySpec` (unknown parts stay `Unknown`).
+fn key_spec(spec: &crate::KeySpec, root: &TokenStream) -> TokenStream {
+    let int = |search: &crate::spec::Search, name: &str| -> i32 {
+        search
+            .spec
+            .get(name)
+            .and_then(|v| v.as_i64())
+            .and_then(|v| i32::try_from(v).ok())
+            .unwrap_or(0)
+    };
+    let b = &spec.begin_search;
+    let begin = match b.kind.as_str() {
+        "index" => {
+            let i = int(b, "index");
+            quote!(#root::BeginSearch::Index(#i))
+        }
+        "keyword" => {
+            let keyword = b.spec.get("keyword").and_then(|v| v.as_str()).unwrap_or("");
+            let start = int(b, "startfrom");
+            quote!(#root::BeginSearch::Keyword { keyword: #keyword, start_from: #start })
+        }
+        _ => quote!(#root::BeginSearch::Unknown),
+    };
+    let f = &spec.find_keys;
+    let find = match f.kind.as_str() {
+        "range" => {
+            let (last, step, limit) = (int(f, "lastkey"), int(f, "keystep"), int(f, "limit"));
+            quote!(#root::FindKeys::Range { last_key: #last, key_step: #step, limit: #limit })
+        }
+        "keynum" => {
+            let (idx, first, step) = (int(f, "keynumidx"), int(f, "firstkey"), int(f, "keystep"));
+            quote!(#root::FindKeys::Keynum { keynum_index: #idx, first_key: #first, key_step: #step })
+        }
+        _ => quote!(#root::FindKeys::Unknown),
+    };
+    quote!(#root::KeySpec { begin: #begin, find: #find })
+}
+
+/// The `request_policy` and `response_policy` tips as variant names.
+fn policies(spec: &crate::Command) -> (Ident, Ident) {
+    let tip = |prefix: &str| {
+        spec.tips
+            .iter()
+            .find_map(|t| t.strip_prefix(prefix))
+            .map(|v| {
+                v.split('_')
+                    .map(|w| {
+                        let mut c = w.chars();
+                        c.next()
+                            .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                            .unwrap_or_default()
+                    })
+                    .collect::<String>()
+            })
+            .unwrap_or_else(|| "Default".to_string())
+    };
+    (
+        format_ident!("{}", tip("request_policy:")),
+        format_ident!("{}", tip("response_policy:")),
+    )
 }

@@ -41,6 +41,7 @@
 
 mod binary;
 mod builder;
+mod cluster;
 mod keys;
 mod ports;
 mod proxy;
@@ -54,6 +55,7 @@ mod wait;
 
 pub use binary::{INSTALL_HINT, REDIS_SERVER_BIN_ENV, locate_redis_server, redis_server_binary};
 pub use builder::ServerBuilder;
+pub use cluster::Cluster;
 pub use keys::unique_key;
 pub use ports::free_port;
 pub use proxy::{Direction, Proxy};

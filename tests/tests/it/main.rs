@@ -3,6 +3,7 @@
 //! that only touch their own keys share one server.
 
 mod cancellation;
+mod cluster;
 mod commands;
 mod connection;
 mod coverage;
