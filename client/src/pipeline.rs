@@ -42,16 +42,29 @@ use crate::shape::Shape;
 /// with `.queue()` before adding that other command.
 #[must_use = "a pipeline does nothing until it is executed"]
 pub struct Pipeline<'c, L = ()> {
-    client: &'c Client,
+    target: Via<'c>,
     buf: BytesMut,
+    /// For a cluster: where each command ends in `buf`, and its spec facts.
+    routes: Vec<(usize, &'static crate::CommandMeta)>,
     names: Vec<Cow<'static, str>>,
     atomic: bool,
     refused: Option<Error>,
     list: PhantomData<fn() -> L>,
 }
 
+/// What a pipeline is sent through.
+#[derive(Clone, Copy)]
+pub(crate) enum Via<'c> {
+    Client(&'c Client),
+    Cluster(&'c crate::ClusterClient),
+}
+
 impl<'c> Pipeline<'c, ()> {
     pub(crate) fn new(client: &'c Client, atomic: bool) -> Self {
+        Pipeline::via(Via::Client(client), atomic)
+    }
+
+    pub(crate) fn via(target: Via<'c>, atomic: bool) -> Self {
         let mut buf = BytesMut::with_capacity(256);
         if atomic {
             let mut w = ArgWriter::begin(&mut buf);
@@ -59,8 +72,9 @@ impl<'c> Pipeline<'c, ()> {
             w.finish();
         }
         Pipeline {
-            client,
+            target,
             buf,
+            routes: Vec::new(),
             names: Vec::new(),
             atomic,
             refused: None,
@@ -95,8 +109,9 @@ impl<'c> Pipeline<'c, ()> {
 impl<'c, L> Pipeline<'c, L> {
     fn retype<L2>(self) -> Pipeline<'c, L2> {
         Pipeline {
-            client: self.client,
+            target: self.target,
             buf: self.buf,
+            routes: self.routes,
             names: self.names,
             atomic: self.atomic,
             refused: self.refused,
@@ -105,8 +120,8 @@ impl<'c, L> Pipeline<'c, L> {
     }
 
     fn encode<C: Command>(&mut self, command: C) {
-        if C::UNCLASSIFIED {
-            self.client.taint();
+        if let (true, Via::Client(client)) = (C::UNCLASSIFIED, self.target) {
+            client.taint();
         }
         if command.placement() != crate::Placement::Shared && self.refused.is_none() {
             self.refused = Some(Error::new(
@@ -122,6 +137,9 @@ impl<'c, L> Pipeline<'c, L> {
         let mut w = ArgWriter::begin(&mut self.buf);
         command.write_args(&mut w);
         w.finish();
+        if let Via::Cluster(_) = self.target {
+            self.routes.push((self.buf.len(), C::META));
+        }
     }
 
     /// Adds a command value (`redtyped::cmd::*`).
@@ -177,7 +195,13 @@ impl<'c, L> Pipeline<'c, L> {
             w.finish();
         }
         let replies = if self.atomic { commands + 2 } else { commands };
-        let rx = self.client.send_batch(&self.buf, replies);
+        let rx = match self.target {
+            Via::Client(client) => client.send_batch(&self.buf, replies),
+            Via::Cluster(cluster) => {
+                let start = if self.atomic { MULTI_LEN } else { 0 };
+                cluster.send_pipeline(self.buf.freeze(), start, self.routes, self.atomic)
+            }
+        };
         Sent {
             rx: Some(rx),
             error: None,
@@ -186,6 +210,9 @@ impl<'c, L> Pipeline<'c, L> {
         }
     }
 }
+
+/// The length of an encoded `MULTI`.
+const MULTI_LEN: usize = b"*1\r\n$5\r\nMULTI\r\n".len();
 
 /// A batch on its way: what the execute futures wait on. It holds no borrow,
 /// so the futures are `Send` whenever their reply types are.

@@ -236,6 +236,44 @@ impl ClusterClient {
             .collect()
     }
 
+    /// A pipeline through the cluster, with the same typed chain as
+    /// [`Client::pipeline`]: each command goes to the shard of its keys (all
+    /// sent concurrently, each node's share in one write), and the replies come
+    /// back in the order of the commands, as their types.
+    ///
+    /// ```no_run
+    /// use redtyped::prelude::*;
+    /// # async fn demo(cluster: redtyped::ClusterClient) -> redtyped::Result<()> {
+    /// let (a, b): (i64, i64) = cluster.pipeline().incr("a").incr("b").execute().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn pipeline(&self) -> crate::Pipeline<'_, ()> {
+        crate::Pipeline::via(crate::pipeline::Via::Cluster(self), false)
+    }
+
+    /// A MULTI/EXEC transaction through the cluster. Its keys must all be in
+    /// one hash slot (use a `{hash tag}`); otherwise it fails before anything
+    /// is sent with [`ErrorKind::CrossSlot`]. When the slot moved, the aborted
+    /// transaction is sent again to its new master.
+    pub fn transaction(&self) -> crate::Pipeline<'_, ()> {
+        crate::Pipeline::via(crate::pipeline::Via::Cluster(self), true)
+    }
+
+    pub(crate) fn send_pipeline(
+        &self,
+        bytes: bytes::Bytes,
+        start: usize,
+        routes: Vec<(usize, &'static crate::CommandMeta)>,
+        atomic: bool,
+    ) -> tokio::sync::oneshot::Receiver<Result<Vec<bytes::Bytes>>> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let run = route::pipeline(self.inner.clone(), bytes, start, routes, atomic);
+        tokio::spawn(async move {
+            let _ = tx.send(run.await);
+        });
+        rx
+    }
+
     /// Every node of the slot map, masters first, as `host:port`.
     pub fn nodes(&self) -> Vec<String> {
         self.inner.map().nodes()

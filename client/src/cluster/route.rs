@@ -385,3 +385,90 @@ mod tests {
         assert!(redirection(b"-MOVED x\r\n").is_none());
     }
 }
+
+/// A pipeline through a cluster: each command routed on its own (split per
+/// node, sent concurrently), replies in the caller's order; a transaction
+/// (`atomic`, from MULTI to EXEC in `bytes`) must keep to one slot and is sent
+/// whole to its master, again after MOVED when EXEC was aborted for it.
+pub(crate) async fn pipeline(
+    inner: Arc<Inner>,
+    bytes: Bytes,
+    start: usize,
+    routes: Vec<(usize, &'static CommandMeta)>,
+    atomic: bool,
+) -> Result<Vec<Bytes>> {
+    let mut commands = Vec::with_capacity(routes.len());
+    let mut at = start;
+    for (end, meta) in routes {
+        commands.push((bytes.slice(at..end), meta));
+        at = end;
+    }
+    if !atomic {
+        let sends = commands
+            .into_iter()
+            .map(|(command, meta)| run(inner.clone(), command, meta, Placement::Shared))
+            .collect();
+        return join_all(sends).await;
+    }
+    let mut slots = Vec::new();
+    for (command, meta) in &commands {
+        let ranges = words(command).ok_or_else(|| {
+            Error::new(ErrorKind::Usage, Outcome::NotSent, "not one whole command")
+        })?;
+        let argv: Vec<&[u8]> = ranges.iter().map(|r| &command[r.clone()]).collect();
+        slots.extend(
+            key_positions(meta.key_specs, &argv)
+                .into_iter()
+                .map(|i| slot(argv[i])),
+        );
+    }
+    slots.sort_unstable();
+    slots.dedup();
+    if slots.len() > 1 {
+        return Err(Error::new(
+            ErrorKind::CrossSlot,
+            Outcome::NotSent,
+            format!(
+                "a cluster transaction runs on one node, but its keys are in {} hash slots \
+                 (give them the same {{hash tag}})",
+                slots.len()
+            ),
+        ));
+    }
+    let slot = slots.first().copied();
+    let replies = commands.len() + 2;
+    let mut last = None;
+    for attempt in 0..inner.config.max_attempts {
+        let Some(addr) = inner.addr_for(slot, false) else {
+            let _ = inner.refresh().await;
+            continue;
+        };
+        let node = inner.node(&addr).await?;
+        let frames = node.send_batch(&bytes, replies).await.map_err(|_| {
+            Error::closed(
+                Outcome::Unknown,
+                "the node's connection stopped before the replies",
+            )
+        })??;
+        let aborted = frames.last().is_some_and(|f| f.starts_with(b"-EXECABORT"));
+        let moved = frames.iter().find_map(|f| match redirection(f) {
+            Some(Redirect::Moved { slot, addr }) => Some((slot, addr)),
+            _ => None,
+        });
+        match (aborted, moved) {
+            (true, Some((slot, addr))) => {
+                inner.moved(slot, &addr);
+                last = Some(frames);
+                tokio::time::sleep(backoff(attempt)).await;
+            }
+            _ => return Ok(frames),
+        }
+    }
+    last.ok_or_else(|| {
+        Error::new(
+            ErrorKind::Server,
+            Outcome::NotSent,
+            "no node serves the transaction's slot",
+        )
+    })
+}

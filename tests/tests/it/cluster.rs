@@ -369,13 +369,166 @@ async fn a_killed_master_is_replaced_by_its_replica_and_writes_are_never_repeate
         value <= acked + unknown,
         "{value} > {acked} acknowledged + {unknown} unknown: a write ran twice"
     );
-    assert!(
-        value > 50,
-        "the promoted replica took writes ({value})"
-    );
+    assert!(value > 50, "the promoted replica took writes ({value})");
     assert_eq!(client.master_of(failing), Some(replica_addr));
     eprintln!(
         "acked {acked}, unknown {unknown}, not sent {not_sent}, value {value}, stats {:?}",
         client.stats()
     );
+}
+
+#[tokio::test]
+async fn pipelines_split_per_node_and_come_back_in_order_with_their_types() {
+    use redtyped::prelude::*;
+    let cluster = shared_cluster();
+    for protocol in PROTOCOLS {
+        let client = cluster_client(cluster, protocol).await;
+        let keys = keys_across_shards(&unique_key("pipelined"), 3);
+        let (a, b, c) = (&keys[0], &keys[1], &keys[2]);
+        let (set, n, fresh, got, missing, size): (
+            (),
+            i64,
+            bool,
+            Option<String>,
+            Option<String>,
+            i64,
+        ) = client
+            .pipeline()
+            .set(a, "one")
+            .incr(b)
+            .set(c, "three")
+            .nx()
+            .queue()
+            .get(a)
+            .get(unique_key("nothing"))
+            .dbsize()
+            .execute()
+            .await
+            .unwrap();
+        assert_eq!((set, n, fresh), ((), 1, true));
+        assert_eq!((got.as_deref(), missing), (Some("one"), None));
+        assert!(size >= 3, "DBSIZE inside a pipeline still sums every shard");
+        // A dynamic pipeline of many commands over every shard.
+        let many: Vec<String> = (0..300)
+            .map(|i| format!("{}:{i}", unique_key("many")))
+            .collect();
+        let counts: Vec<i64> = client
+            .pipeline()
+            .extend(many.iter().map(|k| cmd::incrby(k, 2)))
+            .execute()
+            .await
+            .unwrap();
+        assert_eq!(counts, vec![2; 300]);
+        // Errors stay in place.
+        let each = client
+            .pipeline()
+            .incr(a)
+            .incr(b)
+            .execute_each()
+            .await
+            .unwrap();
+        assert!(each.0.unwrap_err().is_server());
+        assert_eq!(each.1.unwrap(), 2);
+    }
+}
+
+#[tokio::test]
+async fn transactions_keep_to_one_slot() {
+    use redtyped::prelude::*;
+    let cluster = shared_cluster();
+    for protocol in PROTOCOLS {
+        let client = cluster_client(cluster, protocol).await;
+        let tag = unique_key("tx");
+        let (a, b) = (format!("{{{tag}}}:a"), format!("{{{tag}}}:b"));
+        let ((), n, got): ((), i64, Option<String>) = client
+            .transaction()
+            .set(&a, "x")
+            .incr(&b)
+            .get(&a)
+            .execute()
+            .await
+            .unwrap();
+        assert_eq!((n, got.as_deref()), (1, Some("x")));
+        let keys = keys_across_shards(&unique_key("tx-cross"), 2);
+        let e = client
+            .transaction()
+            .incr(&keys[0])
+            .incr(&keys[1])
+            .execute()
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::CrossSlot, "{e}");
+        assert_eq!(
+            client.exists(keys.iter()).await.unwrap(),
+            0,
+            "nothing was sent"
+        );
+    }
+}
+
+#[tokio::test]
+async fn reads_may_go_to_replicas_writes_never_do() {
+    let cluster = shared_cluster();
+    let config = redtyped::Config::from_url(&cluster.seed_url()).unwrap();
+    let client = ClusterClient::connect_with(
+        ClusterConfig::from_configs(vec![config])
+            .unwrap()
+            .read_from_replicas(true),
+    )
+    .await
+    .unwrap();
+    let key = unique_key("replica-read");
+    client.set(&key, "v").await.unwrap();
+    // Replication is asynchronous: wait until a replica has it.
+    wait_until_async(DEADLINE, "a replica to serve the write", || async {
+        client.get::<String>(&key).await.unwrap().as_deref() == Some("v")
+    })
+    .await;
+    let gets_on_replicas: i64 = cluster.nodes()[3..]
+        .iter()
+        .map(|n| {
+            let stats = n.cli(&["INFO", "commandstats"]);
+            stats
+                .lines()
+                .find(|l| l.starts_with("cmdstat_get:"))
+                .and_then(|l| {
+                    l.split(['=', ','])
+                        .nth(1)
+                        .map(|c| c.parse::<i64>().unwrap())
+                })
+                .unwrap_or(0)
+        })
+        .sum();
+    assert!(gets_on_replicas >= 1, "GET ran on a replica");
+    // A write to a replica would come back as MOVED; it goes to the master.
+    assert_eq!(client.incr(unique_key("replica-write")).await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn blocking_commands_run_on_a_pooled_connection_of_their_node() {
+    let cluster = shared_cluster();
+    let client = cluster_client(cluster, Protocol::Resp3).await;
+    let key = unique_key("cluster-blpop");
+    let waiter = tokio::spawn({
+        let client = client.clone();
+        let key = key.clone();
+        async move { client.blpop::<String, _>([&key], 10.0).await }
+    });
+    let owner = cluster.master_of(slot(key.as_bytes()), 0).unwrap();
+    wait_until_async(DEADLINE, "BLPOP to block on its node", || async {
+        cluster.nodes()[owner]
+            .cli(&["INFO", "clients"])
+            .contains("blocked_clients:1")
+    })
+    .await;
+    client.rpush(&key, ["x"]).await.unwrap();
+    assert_eq!(waiter.await.unwrap().unwrap().unwrap().element, "x");
+}
+
+#[tokio::test]
+async fn dedicated_commands_are_refused() {
+    let cluster = shared_cluster();
+    let client = cluster_client(cluster, Protocol::Resp3).await;
+    let e = client.send(cmd::select(1)).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Usage, "{e}");
 }
