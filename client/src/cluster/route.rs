@@ -357,35 +357,6 @@ fn backoff(attempt: usize) -> Duration {
     Duration::from_millis(10u64 << attempt.min(7)).min(Duration::from_secs(1))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn redirections_are_read_from_error_replies() {
-        match redirection(b"-MOVED 3999 127.0.0.1:6381\r\n") {
-            Some(Redirect::Moved { slot, addr }) => {
-                assert_eq!((slot, addr.as_str()), (3999, "127.0.0.1:6381"))
-            }
-            _ => panic!("not a MOVED"),
-        }
-        assert!(matches!(
-            redirection(b"-ASK 3999 127.0.0.1:6381\r\n"),
-            Some(Redirect::Ask { addr }) if addr == "127.0.0.1:6381"
-        ));
-        assert!(matches!(
-            redirection(b"-TRYAGAIN Multiple keys request during rehashing of slot\r\n"),
-            Some(Redirect::TryAgain)
-        ));
-        assert!(matches!(
-            redirection(b"-CLUSTERDOWN The cluster is down\r\n"),
-            Some(Redirect::Down)
-        ));
-        assert!(redirection(b"-ERR wrong number of arguments\r\n").is_none());
-        assert!(redirection(b"-MOVED x\r\n").is_none());
-    }
-}
-
 /// A pipeline through a cluster: each command routed on its own (split per
 /// node, sent concurrently), replies in the caller's order; a transaction
 /// (`atomic`, from MULTI to EXEC in `bytes`) must keep to one slot and is sent
@@ -471,4 +442,33 @@ pub(crate) async fn pipeline(
             "no node serves the transaction's slot",
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redirections_are_read_from_error_replies() {
+        match redirection(b"-MOVED 3999 127.0.0.1:6381\r\n") {
+            Some(Redirect::Moved { slot, addr }) => {
+                assert_eq!((slot, addr.as_str()), (3999, "127.0.0.1:6381"))
+            }
+            _ => panic!("not a MOVED"),
+        }
+        assert!(matches!(
+            redirection(b"-ASK 3999 127.0.0.1:6381\r\n"),
+            Some(Redirect::Ask { addr }) if addr == "127.0.0.1:6381"
+        ));
+        assert!(matches!(
+            redirection(b"-TRYAGAIN Multiple keys request during rehashing of slot\r\n"),
+            Some(Redirect::TryAgain)
+        ));
+        assert!(matches!(
+            redirection(b"-CLUSTERDOWN The cluster is down\r\n"),
+            Some(Redirect::Down)
+        ));
+        assert!(redirection(b"-ERR wrong number of arguments\r\n").is_none());
+        assert!(redirection(b"-MOVED x\r\n").is_none());
+    }
 }
