@@ -224,7 +224,7 @@ const BACKOFF_MAX: Duration = Duration::from_secs(2);
 
 /// Exponential back-off with jitter: 50-100% of min(10 ms * 2^attempt, 2 s),
 /// so many clients that lost one server do not reconnect in step.
-fn backoff(attempt: u32) -> Duration {
+pub(crate) fn backoff(attempt: u32) -> Duration {
     let ceiling = BACKOFF_MIN
         .saturating_mul(1 << attempt.min(16))
         .min(BACKOFF_MAX);

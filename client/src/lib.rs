@@ -47,6 +47,7 @@ mod driver;
 mod error;
 pub mod hash;
 mod pipeline;
+pub mod pubsub;
 mod queue;
 mod raw;
 pub mod record;
