@@ -9,6 +9,7 @@ mod coverage;
 mod derive;
 mod errors;
 mod pipeline;
+mod pubsub;
 mod spec_a;
 mod spec_b;
 mod spec_c;
