@@ -582,3 +582,39 @@ async fn malformed_frames_are_reported_and_the_subscriber_recovers() {
     subscriber.close();
     server.abort();
 }
+
+/// Keyspace notifications (what `examples/keyspace.rs` shows): with
+/// `notify-keyspace-events` on, every change of a key is a message on its
+/// keyspace channel, and an expiry one on the `expired` key-event channel.
+#[tokio::test]
+async fn keyspace_notifications_arrive_as_messages() {
+    let server = Server::start();
+    for protocol in PROTOCOLS {
+        eprintln!("-- {protocol:?}");
+        let client = client_on(&server, protocol).await;
+        client
+            .config_set([("notify-keyspace-events", "KEA")])
+            .await
+            .unwrap();
+        let (subscriber, mut messages) = subscribers(&client).await;
+        subscriber
+            .psubscribe(["__keyspace@0__:watched:*"])
+            .await
+            .unwrap();
+        let mut expired = subscriber.channel("__keyevent@0__:expired").await.unwrap();
+
+        client.set("watched:k", "v").await.unwrap();
+        client.append("watched:k", "w").await.unwrap();
+        client.set("unwatched", "v").await.unwrap();
+        client.pexpire("watched:k", 20).await.unwrap();
+        for event in ["set", "append", "expire", "expired"] {
+            let m = next_message(&mut messages).await;
+            assert_eq!(m.kind(), Kind::Pattern);
+            assert_eq!(m.channel_str(), Some("__keyspace@0__:watched:k"));
+            assert_eq!(m.decode::<String>().unwrap(), event);
+        }
+        let m = next_message(&mut expired).await;
+        assert_eq!(m.decode::<String>().unwrap(), "watched:k");
+        subscriber.close();
+    }
+}
