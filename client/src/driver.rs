@@ -77,7 +77,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
             let frame = self.read_buf.split_to(n).freeze();
             self.queue.stats().replies.fetch_add(1, Ordering::Relaxed);
             if is_push(&frame) {
-                // RESP3 push frames (pub/sub, invalidation) belong to no request.
+                // RESP3 push frames belong to no request; invalidations go to the cache.
+                if let Some(cache) = self.queue.cache() {
+                    cache.on_push(&frame);
+                }
                 continue;
             }
             match self.in_flight.front_mut() {
@@ -93,6 +96,15 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
                 }
                 Some(Slot::One(_)) => {
                     if let Some(Slot::One(tx)) = self.in_flight.pop_front() {
+                        let _ = tx.send(Ok(frame));
+                    }
+                }
+                Some(Slot::Cached { .. }) => {
+                    if let Some(Slot::Cached { command, tx }) = self.in_flight.pop_front() {
+                        // Cached here, in reply order, so a later invalidation removes it.
+                        if let Some(cache) = self.queue.cache() {
+                            cache.insert(command, &frame);
+                        }
                         let _ = tx.send(Ok(frame));
                     }
                 }
@@ -251,6 +263,10 @@ pub(crate) async fn run(
     loop {
         let stop = Driver::new(connected.stream, connected.read_buf, queue.clone()).await;
         let Stop::Lost(lost) = stop else { break };
+        if let Some(cache) = queue.cache() {
+            // Invalidations may be missed until tracking is on again.
+            cache.clear();
+        }
         let mut attempt = 0;
         connected = loop {
             if queue.is_released() {

@@ -36,6 +36,7 @@
 //! Commands not in the spec yet can be sent with [`Raw`].
 
 mod arg;
+mod cache;
 mod client;
 mod command;
 mod config;
@@ -76,6 +77,7 @@ pub mod cmd {
 }
 
 pub use arg::Arg;
+pub use cache::CacheStats;
 pub use client::{Client, Response};
 pub use cmd::PipelineCommands;
 pub use cmd::reply;

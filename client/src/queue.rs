@@ -22,6 +22,12 @@ use crate::error::{Error, Outcome};
 pub(crate) enum Slot {
     /// One command's reply.
     One(oneshot::Sender<Result<Bytes, Error>>),
+    /// A cacheable read's reply, which the driver also keeps in the
+    /// client-side cache under the encoded `command`.
+    Cached {
+        command: Bytes,
+        tx: oneshot::Sender<Result<Bytes, Error>>,
+    },
     /// A batch's replies, collected until `expected` have arrived.
     Batch {
         expected: usize,
@@ -34,7 +40,7 @@ impl Slot {
     /// Fails the slot with `error`.
     pub fn fail(self, error: Error) {
         match self {
-            Slot::One(tx) => {
+            Slot::One(tx) | Slot::Cached { tx, .. } => {
                 let _ = tx.send(Err(error));
             }
             Slot::Batch { tx, .. } => {
@@ -51,6 +57,8 @@ pub(crate) struct Queue {
     /// Set when the connection's task ended for good.
     pub finished: std::sync::atomic::AtomicBool,
     pub finished_signal: tokio::sync::Notify,
+    /// The client-side cache, when the client has one.
+    cache: Option<crate::cache::Cache>,
 }
 
 /// Counters a user can read (see `Client::stats`).
@@ -84,6 +92,19 @@ pub(crate) enum Taken {
 }
 
 impl Queue {
+    /// A queue whose client keeps a client-side cache of `entries` replies.
+    pub fn with_cache(entries: Option<usize>) -> Queue {
+        Queue {
+            cache: entries.map(crate::cache::Cache::new),
+            ..Queue::default()
+        }
+    }
+
+    /// The client-side cache, when the client has one.
+    pub fn cache(&self) -> Option<&crate::cache::Cache> {
+        self.cache.as_ref()
+    }
+
     fn lock(&self) -> MutexGuard<'_, State> {
         // A panic while encoding (a user iterator) leaves the buffer truncated
         // back to the last whole command by `ArgWriter`'s drop, so the state
@@ -106,7 +127,7 @@ impl Queue {
             }
             encode(&mut state.buf);
             let commands = match &slot {
-                Slot::One(_) => 1,
+                Slot::One(_) | Slot::Cached { .. } => 1,
                 Slot::Batch { expected, .. } => *expected as u64,
             };
             self.stats

@@ -128,6 +128,8 @@ impl Subscriber {
         config: Config,
         capacity: usize,
     ) -> Result<(Subscriber, Messages)> {
+        // A subscriber reads no keys: it needs no invalidations.
+        let config = config.without_client_cache();
         let connected = crate::connection::connect(&config).await?;
         let resp = connected.resp;
         let (requests, rx) = mpsc::unbounded_channel();

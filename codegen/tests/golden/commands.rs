@@ -135,7 +135,9 @@ impl<'a, S: crate::shape::Shape, T> crate::Command for Hgetall<'a, S, T> {
     const META: &'static crate::CommandMeta = &crate::CommandMeta {
         name: "HGETALL",
         arity: 2i64,
-        flags: crate::CommandFlags::NONE.with(crate::CommandFlags::READONLY),
+        flags: crate::CommandFlags::NONE
+            .with(crate::CommandFlags::READONLY)
+            .with(crate::CommandFlags::CACHEABLE),
     };
     fn write_args(self, w: &mut crate::resp::ArgWriter<'_>) {
         w.arg(b"HGETALL");
@@ -1494,7 +1496,9 @@ impl<'a, S: crate::shape::Shape, T> crate::Command for Zrange<'a, S, T> {
     const META: &'static crate::CommandMeta = &crate::CommandMeta {
         name: "ZRANGE",
         arity: -4i64,
-        flags: crate::CommandFlags::NONE.with(crate::CommandFlags::READONLY),
+        flags: crate::CommandFlags::NONE
+            .with(crate::CommandFlags::READONLY)
+            .with(crate::CommandFlags::CACHEABLE),
     };
     fn write_args(self, w: &mut crate::resp::ArgWriter<'_>) {
         w.arg(b"ZRANGE");
