@@ -9,6 +9,9 @@
 //! up other streams or the client's commands, memory stays bounded, and loss
 //! is always reported. Dropping the oldest keeps the freshest data, which is
 //! what most pub/sub readers (prices, presence, invalidations) want.
+//! Each message is copied out of the connection's read buffer into an
+//! allocation of its own size, so a stream holds at most `capacity` times
+//! the largest message, whatever the reader does.
 
 use std::collections::VecDeque;
 use std::pin::Pin;
