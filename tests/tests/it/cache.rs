@@ -173,3 +173,66 @@ async fn the_cache_needs_resp3() {
     let plain = Client::connect(&server.url()).await.unwrap();
     assert_eq!(plain.cache_stats(), None);
 }
+
+/// Reads one whole command from a stand-in server's `socket`.
+async fn command(socket: &mut tokio::net::TcpStream, buf: &mut bytes::BytesMut) -> Vec<u8> {
+    use redtyped::resp::{FrameScanner, Limits};
+    use tokio::io::AsyncReadExt;
+    let mut scanner = FrameScanner::new(Limits::default());
+    loop {
+        if let Some(n) = scanner.scan(buf).unwrap() {
+            return buf.split_to(n).to_vec();
+        }
+        assert!(socket.read_buf(buf).await.unwrap() > 0, "client hung up");
+    }
+}
+
+/// The race a cache must not lose: the key changes right after the server
+/// answered a read, so the invalidation arrives right behind the reply (here
+/// in the same packet, from a stand-in server that makes the timing exact).
+/// The reply is cached in reply order by the connection's task, so the
+/// invalidation behind it removes it and the next read asks the server;
+/// a cache filled by the caller after decoding would keep the stale value.
+#[tokio::test]
+async fn an_invalidation_right_behind_a_reply_is_never_lost() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = tokio::spawn(async move {
+        let (mut socket, _) = listener.accept().await.unwrap();
+        let mut buf = bytes::BytesMut::new();
+        assert!(
+            command(&mut socket, &mut buf)
+                .await
+                .starts_with(b"*2\r\n$5\r\nHELLO\r\n")
+        );
+        socket.write_all(b"%1\r\n+proto\r\n:3\r\n").await.unwrap();
+        assert_eq!(
+            command(&mut socket, &mut buf).await,
+            b"*3\r\n$6\r\nCLIENT\r\n$8\r\nTRACKING\r\n$2\r\nON\r\n"
+        );
+        socket.write_all(b"+OK\r\n").await.unwrap();
+        let get = b"*2\r\n$3\r\nGET\r\n$1\r\nk\r\n";
+        assert_eq!(command(&mut socket, &mut buf).await, get);
+        socket
+            .write_all(b"$3\r\nold\r\n>2\r\n$10\r\ninvalidate\r\n*1\r\n$1\r\nk\r\n")
+            .await
+            .unwrap();
+        assert_eq!(command(&mut socket, &mut buf).await, get);
+        socket.write_all(b"$3\r\nnew\r\n").await.unwrap();
+        let _ = socket.read(&mut [0u8; 64]).await;
+    });
+    let config = Config::new("127.0.0.1", port)
+        .resp(Protocol::Resp3)
+        .client_cache(10);
+    let a = Client::connect_with(config).await.unwrap();
+    assert_eq!(a.get::<String>("k").await.unwrap().as_deref(), Some("old"));
+    wait_until_async(DEADLINE, "the invalidation", || async {
+        invalidations(&a).await == 1
+    })
+    .await;
+    assert_eq!(a.get::<String>("k").await.unwrap().as_deref(), Some("new"));
+    let stats = a.cache_stats().unwrap();
+    assert_eq!((stats.hits, stats.misses), (0, 2));
+    server.abort();
+}
