@@ -36,4 +36,4 @@ mod task;
 
 pub use buffer::{DEFAULT_CAPACITY, Messages};
 pub use message::{Event, Kind, Message};
-pub use subscriber::Subscriber;
+pub use subscriber::{Confirmation, Routed, Subscriber};

@@ -1,6 +1,9 @@
 //! The handle that subscribes and unsubscribes.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use tokio::sync::{mpsc, oneshot};
@@ -36,7 +39,9 @@ use crate::resp::ArgWriter;
 /// [`Event::Reconnected`](super::Event::Reconnected) in every stream, so the
 /// loss is never silent. A request made while the connection is down
 /// resolves once the new connection confirmed it; bound it with
-/// `tokio::time::timeout` if that may be too long.
+/// `tokio::time::timeout` if that may be too long. A request is made when
+/// its method is called, not when its future is polled, so dropping the
+/// future (a timeout) does not undo it.
 ///
 /// A subscriber runs only pub/sub commands, so it has no `publish` (publish
 /// with the [`Client`]):
@@ -157,12 +162,12 @@ impl Subscriber {
     /// assert!(subscriber.subscribe(none).await.is_err());
     /// # Ok(()) }
     /// ```
-    pub async fn subscribe<'a, I>(&self, channels: I) -> Result<()>
+    pub fn subscribe<'a, I>(&self, channels: I) -> Confirmation
     where
         I: IntoIterator,
         I::Item: Into<Arg<'a>>,
     {
-        self.change(Kind::Channel, true, names(channels)).await
+        self.change(Kind::Channel, true, names(channels))
     }
 
     /// Subscribes to channels matching each glob-style pattern (`PSUBSCRIBE`).
@@ -172,12 +177,12 @@ impl Subscriber {
     /// subscriber.psubscribe(["news.*", "alerts.[a-c]"]).await?;
     /// # Ok(()) }
     /// ```
-    pub async fn psubscribe<'a, I>(&self, patterns: I) -> Result<()>
+    pub fn psubscribe<'a, I>(&self, patterns: I) -> Confirmation
     where
         I: IntoIterator,
         I::Item: Into<Arg<'a>>,
     {
-        self.change(Kind::Pattern, true, names(patterns)).await
+        self.change(Kind::Pattern, true, names(patterns))
     }
 
     /// Subscribes to shard channels (`SSUBSCRIBE`, Redis 7; in a cluster all
@@ -188,12 +193,12 @@ impl Subscriber {
     /// subscriber.ssubscribe(["orders:{eu}", "refunds:{eu}"]).await?;
     /// # Ok(()) }
     /// ```
-    pub async fn ssubscribe<'a, I>(&self, channels: I) -> Result<()>
+    pub fn ssubscribe<'a, I>(&self, channels: I) -> Confirmation
     where
         I: IntoIterator,
         I::Item: Into<Arg<'a>>,
     {
-        self.change(Kind::Shard, true, names(channels)).await
+        self.change(Kind::Shard, true, names(channels))
     }
 
     /// Unsubscribes from `channels` (`UNSUBSCRIBE`); at least one.
@@ -203,12 +208,12 @@ impl Subscriber {
     /// subscriber.unsubscribe(["news"]).await?;
     /// # Ok(()) }
     /// ```
-    pub async fn unsubscribe<'a, I>(&self, channels: I) -> Result<()>
+    pub fn unsubscribe<'a, I>(&self, channels: I) -> Confirmation
     where
         I: IntoIterator,
         I::Item: Into<Arg<'a>>,
     {
-        self.change(Kind::Channel, false, names(channels)).await
+        self.change(Kind::Channel, false, names(channels))
     }
 
     /// Unsubscribes from `patterns` (`PUNSUBSCRIBE`); at least one.
@@ -218,12 +223,12 @@ impl Subscriber {
     /// subscriber.punsubscribe(["news.*"]).await?;
     /// # Ok(()) }
     /// ```
-    pub async fn punsubscribe<'a, I>(&self, patterns: I) -> Result<()>
+    pub fn punsubscribe<'a, I>(&self, patterns: I) -> Confirmation
     where
         I: IntoIterator,
         I::Item: Into<Arg<'a>>,
     {
-        self.change(Kind::Pattern, false, names(patterns)).await
+        self.change(Kind::Pattern, false, names(patterns))
     }
 
     /// Unsubscribes from shard channels (`SUNSUBSCRIBE`); at least one.
@@ -233,12 +238,12 @@ impl Subscriber {
     /// subscriber.sunsubscribe(["orders:{eu}"]).await?;
     /// # Ok(()) }
     /// ```
-    pub async fn sunsubscribe<'a, I>(&self, channels: I) -> Result<()>
+    pub fn sunsubscribe<'a, I>(&self, channels: I) -> Confirmation
     where
         I: IntoIterator,
         I::Item: Into<Arg<'a>>,
     {
-        self.change(Kind::Shard, false, names(channels)).await
+        self.change(Kind::Shard, false, names(channels))
     }
 
     /// Subscribes to `channel` and returns a stream of its messages only, so
@@ -257,8 +262,8 @@ impl Subscriber {
     /// });
     /// # Ok(()) }
     /// ```
-    pub async fn channel<'a>(&self, channel: impl Into<Arg<'a>>) -> Result<Messages> {
-        self.routed(Kind::Channel, channel.into()).await
+    pub fn channel<'a>(&self, channel: impl Into<Arg<'a>>) -> Routed {
+        self.routed(Kind::Channel, channel.into())
     }
 
     /// Subscribes to `pattern` and returns a stream of the messages it matches.
@@ -268,8 +273,8 @@ impl Subscriber {
     /// let mut logins = subscriber.pattern("user:*:login").await?;
     /// # Ok(()) }
     /// ```
-    pub async fn pattern<'a>(&self, pattern: impl Into<Arg<'a>>) -> Result<Messages> {
-        self.routed(Kind::Pattern, pattern.into()).await
+    pub fn pattern<'a>(&self, pattern: impl Into<Arg<'a>>) -> Routed {
+        self.routed(Kind::Pattern, pattern.into())
     }
 
     /// Subscribes to shard channel `channel` and returns a stream of its messages.
@@ -279,8 +284,8 @@ impl Subscriber {
     /// let mut orders = subscriber.shard_channel("orders:{eu}").await?;
     /// # Ok(()) }
     /// ```
-    pub async fn shard_channel<'a>(&self, channel: impl Into<Arg<'a>>) -> Result<Messages> {
-        self.routed(Kind::Shard, channel.into()).await
+    pub fn shard_channel<'a>(&self, channel: impl Into<Arg<'a>>) -> Routed {
+        self.routed(Kind::Shard, channel.into())
     }
 
     /// The protocol the subscriber's connection speaks.
@@ -301,48 +306,116 @@ impl Subscriber {
         let _ = self.requests.send(Request::Close);
     }
 
-    async fn routed(&self, kind: Kind, name: Arg<'_>) -> Result<Messages> {
+    fn routed(&self, kind: Kind, name: Arg<'_>) -> Routed {
         let name = bytes_of(&name);
         let sink = Arc::new(Sink::new(self.capacity));
-        self.requests
-            .send(Request::Route {
-                kind,
-                name: name.clone(),
-                sink: sink.clone(),
-            })
-            .map_err(|_| closed_error())?;
-        let messages = Messages::new(sink, self.requests.clone());
-        self.change(kind, true, vec![name]).await?;
-        Ok(messages)
+        let route = Request::Route {
+            kind,
+            name: name.clone(),
+            sink: sink.clone(),
+        };
+        let confirmation = match self.requests.send(route) {
+            Ok(()) => self.change(kind, true, vec![name]),
+            Err(_) => Confirmation::failed(kind.subscribe_command(), closed_error()),
+        };
+        Routed {
+            confirmation,
+            messages: Some(Messages::new(sink, self.requests.clone())),
+        }
     }
 
-    async fn change(&self, kind: Kind, subscribe: bool, names: Vec<Bytes>) -> Result<()> {
+    /// Sends the request now; the confirmation follows.
+    fn change(&self, kind: Kind, subscribe: bool, names: Vec<Bytes>) -> Confirmation {
         let command = if subscribe {
             kind.subscribe_command()
         } else {
             kind.unsubscribe_command()
         };
-        let name = String::from_utf8_lossy(command).into_owned();
         if names.is_empty() {
-            return Err(Error::new(
+            let error = Error::new(
                 ErrorKind::Usage,
                 Outcome::NotSent,
                 "give at least one channel or pattern",
-            )
-            .with_command(name));
+            );
+            return Confirmation::failed(command, error);
         }
         let (done, rx) = oneshot::channel();
-        self.requests
-            .send(Request::Change {
-                kind,
-                subscribe,
-                names,
-                done,
-            })
-            .map_err(|_| closed_error().with_command(name.clone()))?;
-        match rx.await {
-            Ok(result) => result.map_err(|e| e.with_command(name)),
-            Err(_) => Err(closed_error().with_command(name)),
+        let request = Request::Change {
+            kind,
+            subscribe,
+            names,
+            done,
+        };
+        match self.requests.send(request) {
+            Ok(()) => Confirmation {
+                command,
+                state: Ok(rx),
+            },
+            Err(_) => Confirmation::failed(command, closed_error()),
+        }
+    }
+}
+
+/// The future of a (un)subscribe request: the server confirmed every name.
+///
+/// The request is made when the method is called, not when this is first
+/// polled, so dropping it (a timeout) does not undo the request.
+#[must_use = "the request is made; await it to know the server confirmed it"]
+#[derive(Debug)]
+pub struct Confirmation {
+    command: &'static [u8],
+    state: std::result::Result<oneshot::Receiver<Result<()>>, Option<Error>>,
+}
+
+impl Confirmation {
+    fn failed(command: &'static [u8], error: Error) -> Confirmation {
+        Confirmation {
+            command,
+            state: Err(Some(error)),
+        }
+    }
+}
+
+impl Future for Confirmation {
+    type Output = Result<()>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<()>> {
+        let this = self.get_mut();
+        let name = String::from_utf8_lossy(this.command).into_owned();
+        let result = match &mut this.state {
+            Err(error) => Err(error.take().unwrap_or_else(closed_error)),
+            Ok(rx) => match Pin::new(rx).poll(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Ok(result)) => result,
+                Poll::Ready(Err(_)) => Err(closed_error()),
+            },
+        };
+        Poll::Ready(result.map_err(|e| e.with_command(name)))
+    }
+}
+
+/// The future of [`Subscriber::channel`] and its kin: the stream, once the
+/// server confirmed the subscription. Like [`Confirmation`], the request is
+/// made when the method is called.
+#[must_use = "the request is made; await it for the stream"]
+#[derive(Debug)]
+pub struct Routed {
+    confirmation: Confirmation,
+    messages: Option<Messages>,
+}
+
+impl Future for Routed {
+    type Output = Result<Messages>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<Messages>> {
+        let this = self.get_mut();
+        match Pin::new(&mut this.confirmation).poll(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(result) => Poll::Ready(result.and_then(|()| {
+                this.messages
+                    .take()
+                    .ok_or_else(|| Error::closed(Outcome::NotSent, "polled after completion"))
+            })),
         }
     }
 }

@@ -618,3 +618,26 @@ async fn keyspace_notifications_arrive_as_messages() {
         subscriber.close();
     }
 }
+
+/// A request is made when its method is called: dropping the future (as a
+/// timeout would) does not undo it.
+#[tokio::test]
+async fn a_dropped_request_still_subscribes() {
+    for protocol in PROTOCOLS {
+        let client = client_on(shared(), protocol).await;
+        let (subscriber, mut messages) = subscribers(&client).await;
+        let channel = unique_key("dropped");
+        drop(subscriber.subscribe([&channel]));
+        wait_until_async(DEADLINE, "the subscription to land", || async {
+            let counts: Vec<(String, i64)> =
+                client.pubsub_numsub().channels([&channel]).await.unwrap();
+            counts[0].1 == 1
+        })
+        .await;
+        client.publish(&channel, "x").await.unwrap();
+        assert_eq!(
+            next_message(&mut messages).await.channel_str(),
+            Some(channel.as_str())
+        );
+    }
+}
