@@ -106,8 +106,14 @@ impl Client {
     }
 
     async fn open(config: Config, dedicated: bool) -> Result<Client> {
+        // Only the shared connection caches (see `Config::client_cache`).
+        let config = if dedicated {
+            config.without_client_cache()
+        } else {
+            config
+        };
         let connected = connection::connect(&config).await?;
-        let queue = Arc::new(Queue::default());
+        let queue = Arc::new(Queue::with_cache(config.get_client_cache()));
         let resp = connected.resp;
         tokio::spawn(crate::driver::run(
             connected,
@@ -216,16 +222,28 @@ impl Client {
                 }
             }
         }
-        let retry = !self.inner.dedicated && C::META.flags.contains(CommandFlags::READONLY);
-        let (tx, rx) = oneshot::channel();
-        let encode = |buf: &mut bytes::BytesMut| {
-            let mut w = ArgWriter::begin(buf);
-            command.write_args(&mut w);
-            w.finish();
+        let queued = match self.inner.queue.cache() {
+            Some(cache) if C::META.flags.contains(CommandFlags::CACHEABLE) => {
+                cache.send(&self.inner.queue, command)
+            }
+            _ => {
+                let retry = !self.inner.dedicated && C::META.flags.contains(CommandFlags::READONLY);
+                let (tx, rx) = oneshot::channel();
+                let encode = |buf: &mut bytes::BytesMut| {
+                    let mut w = ArgWriter::begin(buf);
+                    command.write_args(&mut w);
+                    w.finish();
+                };
+                self.inner
+                    .queue
+                    .push(encode, Slot::one(tx, retry))
+                    .map(|()| rx)
+                    .map_err(|(error, _)| error)
+            }
         };
-        let state = match self.inner.queue.push(encode, Slot::one(tx, retry)) {
-            Ok(()) => State::Waiting(rx),
-            Err((error, _)) => State::Failed(Some(error)),
+        let state = match queued {
+            Ok(rx) => State::Waiting(rx),
+            Err(error) => State::Failed(Some(error)),
         };
         let deadline = self
             .inner
@@ -392,6 +410,11 @@ impl Client {
         Err(last.unwrap_or_else(|| {
             Error::new(ErrorKind::WatchConflict, Outcome::Completed, "no attempt")
         }))
+    }
+
+    /// The queue of this client's connection.
+    pub(crate) fn queue(&self) -> &Queue {
+        &self.inner.queue
     }
 
     /// The server's address.

@@ -113,6 +113,19 @@ impl CommandFlags {
     pub const MOVABLE_KEYS: CommandFlags = CommandFlags(1 << 16);
     /// Allowed while a script is busy.
     pub const ALLOW_BUSY: CommandFlags = CommandFlags(1 << 17);
+    /// Derived, not a server flag: the reply may be kept in a client-side
+    /// cache (a read-only command of one key, its first argument, whose reply
+    /// depends only on that key: GET, HGETALL, ZRANGE; not TTL). See
+    /// [`Config::client_cache`](crate::Config::client_cache).
+    ///
+    /// ```
+    /// use redtyped::{cmd, Command, CommandFlags};
+    /// fn cacheable<C: Command>(_: &C) -> bool { C::META.flags.contains(CommandFlags::CACHEABLE) }
+    /// assert!(cacheable(&cmd::get::<String>("k")));
+    /// assert!(!cacheable(&cmd::ttl("k")));
+    /// assert!(!cacheable(&cmd::incr("k")));
+    /// ```
+    pub const CACHEABLE: CommandFlags = CommandFlags(1 << 18);
 
     /// These flags plus `other`.
     pub const fn with(self, other: CommandFlags) -> CommandFlags {

@@ -81,6 +81,7 @@ pub struct Config {
     pool: PoolSettings,
     /// Send READONLY at connect: a cluster client reading from replicas.
     pub(crate) replica_reads: bool,
+    client_cache: Option<usize>,
 }
 
 /// TLS settings (`rediss://`). The server's certificate is always verified:
@@ -150,6 +151,7 @@ impl Config {
             tls: None,
             pool: PoolSettings::default(),
             replica_reads: false,
+            client_cache: None,
         }
     }
 
@@ -391,6 +393,60 @@ impl Config {
     }
 }
 
+impl Config {
+    /// Keeps the replies of cacheable reads (GET, HGETALL, ZRANGE…: commands
+    /// flagged [`CommandFlags::CACHEABLE`](crate::CommandFlags::CACHEABLE),
+    /// derived from the spec) in a local cache of up to `entries` replies,
+    /// kept fresh by the server: the connection turns on `CLIENT TRACKING`
+    /// and the server pushes an invalidation whenever a key read through it
+    /// changes (by any client), which drops that key's replies. A repeated
+    /// read of an unchanged key costs no round trip.
+    ///
+    /// Needs RESP3, where invalidations arrive on the connection itself:
+    /// connecting with RESP2 fails with a [`Config`](crate::ErrorKind::Config)
+    /// error rather than cache without invalidation. The cache is emptied
+    /// whenever the connection is lost (invalidations may have been missed)
+    /// and tracking is turned on again on the new connection. Only the shared
+    /// client caches: pipelines, transactions and dedicated connections
+    /// always ask the server. When full, the oldest reply is evicted.
+    ///
+    /// Freshness: a read answered from the cache returns the value as of the
+    /// last invalidation this client received; a write by another client is
+    /// seen once its invalidation arrived, normally well under a
+    /// millisecond later on a local network. A reply is cached by the
+    /// connection's task in the order the server sent it, so an invalidation
+    /// sent after a read's reply always removes it: a read in flight never
+    /// caches a value older than an invalidation already processed.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> redtyped::Result<()> {
+    /// use redtyped::{Client, Config};
+    /// let config = Config::from_url("redis://127.0.0.1:6379")?.client_cache(10_000);
+    /// let client = Client::connect_with(config).await?;
+    /// let a: Option<String> = client.get("config:flag").await?; // from the server
+    /// let b: Option<String> = client.get("config:flag").await?; // from the cache
+    /// # Ok(()) }
+    /// ```
+    pub fn client_cache(mut self, entries: usize) -> Config {
+        self.client_cache = Some(entries.max(1));
+        self
+    }
+
+    /// The client-side cache's size in replies, when it is on.
+    pub fn get_client_cache(&self) -> Option<usize> {
+        self.client_cache
+    }
+
+    /// The same settings without the client-side cache, for connections that
+    /// do not cache (a subscriber, a dedicated connection).
+    pub(crate) fn without_client_cache(&self) -> Config {
+        Config {
+            client_cache: None,
+            ..self.clone()
+        }
+    }
+}
+
 fn decode(text: &str) -> Result<String> {
     percent_encoding::percent_decode_str(text)
         .decode_utf8()
@@ -433,6 +489,7 @@ impl fmt::Debug for Config {
             .field("response_timeout", &self.response_timeout)
             .field("tls", &self.tls)
             .field("pool", &self.pool)
+            .field("client_cache", &self.client_cache)
             .finish()
     }
 }

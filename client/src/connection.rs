@@ -96,7 +96,7 @@ fn connect_error(config: &Config, e: std::io::Error) -> Error {
     .with_source(e)
 }
 
-struct Wire<S> {
+pub(crate) struct Wire<S> {
     stream: S,
     read_buf: BytesMut,
     scanner: FrameScanner,
@@ -104,7 +104,7 @@ struct Wire<S> {
 
 impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
     /// Sends one command and reads its reply frame. A server error reply is `Err`.
-    async fn call(&mut self, args: &[&[u8]]) -> Result<Bytes> {
+    pub(crate) async fn call(&mut self, args: &[&[u8]]) -> Result<Bytes> {
         let mut out = BytesMut::with_capacity(64);
         let mut w = ArgWriter::begin(&mut out);
         for arg in args {
@@ -226,6 +226,9 @@ async fn handshake<S: AsyncRead + AsyncWrite + Unpin>(
     }
     if config.replica_reads {
         wire.call(&[b"READONLY"]).await?;
+    }
+    if config.get_client_cache().is_some() {
+        crate::cache::turn_on_tracking(&mut wire, resp).await?;
     }
     Ok(Handshaked {
         stream: wire.stream,

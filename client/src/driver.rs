@@ -107,8 +107,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
             };
             let frame = self.read_buf.split_to(n).freeze();
             if is_push(&frame) {
-                // RESP3 push frames (pub/sub, invalidation) belong to no request.
+                // RESP3 push frames belong to no request; invalidations go to the cache.
                 self.queue.stats().pushes.fetch_add(1, Ordering::Relaxed);
+                if let Some(cache) = self.queue.cache() {
+                    cache.on_push(&frame);
+                }
                 continue;
             }
             self.queue.stats().replies.fetch_add(1, Ordering::Relaxed);
@@ -129,6 +132,15 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
                         if let Slot::One { tx, .. } = slot {
                             let _ = tx.send(Ok(frame));
                         }
+                    }
+                }
+                Some(Slot::Cached { .. }) => {
+                    if let Some(Slot::Cached { command, tx, .. }) = self.in_flight.pop_front() {
+                        // Cached here, in reply order, so a later invalidation removes it.
+                        if let Some(cache) = self.queue.cache() {
+                            cache.insert(command, &frame);
+                        }
+                        let _ = tx.send(Ok(frame));
                     }
                 }
                 None => {
@@ -269,7 +281,7 @@ const BACKOFF_MAX: Duration = Duration::from_secs(2);
 
 /// Exponential back-off with jitter: 50-100% of min(10 ms * 2^attempt, 2 s),
 /// so many clients that lost one server do not reconnect in step.
-fn backoff(attempt: u32) -> Duration {
+pub(crate) fn backoff(attempt: u32) -> Duration {
     let ceiling = BACKOFF_MIN
         .saturating_mul(1 << attempt.min(16))
         .min(BACKOFF_MAX);
@@ -309,6 +321,10 @@ pub(crate) async fn run(
         let Stop::Lost(lost) = driver.await else {
             break;
         };
+        if let Some(cache) = queue.cache() {
+            // Invalidations may be missed until tracking is on again.
+            cache.clear();
+        }
         if !reconnect {
             queue.shut(Error::new(
                 lost.kind(),

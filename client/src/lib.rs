@@ -36,6 +36,7 @@
 //! Commands not in the spec yet can be sent with [`Raw`].
 
 mod arg;
+mod cache;
 mod client;
 pub mod cluster;
 mod command;
@@ -49,6 +50,7 @@ mod error;
 pub mod hash;
 mod pipeline;
 mod pool;
+pub mod pubsub;
 mod queue;
 mod raw;
 pub mod record;
@@ -78,6 +80,7 @@ pub mod cmd {
 }
 
 pub use arg::Arg;
+pub use cache::CacheStats;
 pub use client::{Client, Response, Target};
 pub use cluster::ClusterClient;
 pub use cmd::PipelineCommands;

@@ -29,6 +29,14 @@ pub(crate) enum Slot {
         /// lost before the reply: its bytes are kept until the reply arrives.
         retry: bool,
     },
+    /// A cacheable read's reply, which the driver also keeps in the
+    /// client-side cache under the encoded `command`.
+    Cached {
+        command: Bytes,
+        tx: oneshot::Sender<Result<Bytes, Error>>,
+        /// The length of the command's encoding in the write buffer.
+        len: usize,
+    },
     /// A batch's replies, collected until `expected` have arrived.
     Batch {
         /// The length of the batch's encoding in the write buffer.
@@ -48,7 +56,7 @@ impl Slot {
     /// Fails the slot with `error`.
     pub fn fail(self, error: Error) {
         match self {
-            Slot::One { tx, .. } => {
+            Slot::One { tx, .. } | Slot::Cached { tx, .. } => {
                 let _ = tx.send(Err(error));
             }
             Slot::Batch { tx, .. } => {
@@ -70,14 +78,14 @@ impl Slot {
     /// The length of the slot's encoding in the write buffer.
     pub fn len(&self) -> usize {
         match self {
-            Slot::One { len, .. } | Slot::Batch { len, .. } => *len,
+            Slot::One { len, .. } | Slot::Cached { len, .. } | Slot::Batch { len, .. } => *len,
         }
     }
 
     /// Commands of this slot whose reply has not arrived.
     pub fn awaiting(&self) -> u64 {
         match self {
-            Slot::One { .. } => 1,
+            Slot::One { .. } | Slot::Cached { .. } => 1,
             Slot::Batch {
                 expected, frames, ..
             } => (expected - frames.len()) as u64,
@@ -99,6 +107,8 @@ pub(crate) struct Queue {
     /// The connection is to be dropped now, without waiting for replies in flight.
     pub aborted: std::sync::atomic::AtomicBool,
     pub finished_signal: tokio::sync::Notify,
+    /// The client-side cache, when the client has one.
+    cache: Option<crate::cache::Cache>,
 }
 
 /// Counters a user can read (see `Client::stats`).
@@ -134,6 +144,19 @@ pub(crate) enum Taken {
 }
 
 impl Queue {
+    /// A queue whose client keeps a client-side cache of `entries` replies.
+    pub fn with_cache(entries: Option<usize>) -> Queue {
+        Queue {
+            cache: entries.map(crate::cache::Cache::new),
+            ..Queue::default()
+        }
+    }
+
+    /// The client-side cache, when the client has one.
+    pub fn cache(&self) -> Option<&crate::cache::Cache> {
+        self.cache.as_ref()
+    }
+
     fn lock(&self) -> MutexGuard<'_, State> {
         // A panic while encoding (a user iterator) leaves the buffer truncated
         // back to the last whole command by `ArgWriter`'s drop, so the state
@@ -158,7 +181,7 @@ impl Queue {
             encode(&mut state.buf);
             let mut slot = slot;
             let commands = match &mut slot {
-                Slot::One { len, .. } => {
+                Slot::One { len, .. } | Slot::Cached { len, .. } => {
                     *len = state.buf.len() - start;
                     1
                 }

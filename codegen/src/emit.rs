@@ -161,11 +161,14 @@ fn command(model: &CommandModel, root: &TokenStream) -> (TokenStream, TokenStrea
     let base_shape = &base.shape;
     let base_generics = &base.generics;
     let name = &model.name;
-    let flags: Vec<Ident> = KNOWN_FLAGS
+    let mut flags: Vec<Ident> = KNOWN_FLAGS
         .iter()
         .filter(|(f, _)| model.spec.has_flag(f))
         .map(|(_, c)| format_ident!("{}", c))
         .collect();
+    if model.spec.is_cacheable(&model.name) {
+        flags.push(format_ident!("CACHEABLE"));
+    }
     let arity = model.spec.arity;
     let key_specs = model.spec.key_specs.iter().map(|k| key_spec(k, root));
     let (request_policy, response_policy) = policies(&model.spec);

@@ -283,6 +283,30 @@ impl Command {
             .collect()
     }
 
+    /// True when a client may keep the command's reply in a local cache that
+    /// the server's tracking invalidates (`CLIENT TRACKING`): it only reads
+    /// (`readonly`, not `blocking`), its one key is the first argument (so an
+    /// invalidation of that key covers it; subcommands and movable keys are
+    /// out), and its reply depends on nothing but the key's value (no
+    /// `nondeterministic_output` tip, which excludes TTL, PTTL and
+    /// SRANDMEMBER; `nondeterministic_output_order` is fine). Redis 7.0 has no
+    /// flag for this, so it is derived from the facts it does publish.
+    pub fn is_cacheable(&self, name: &str) -> bool {
+        let [spec] = self.key_specs.as_slice() else {
+            return false;
+        };
+        let first_key = spec.begin_search.kind == "index"
+            && spec.begin_search.spec.get("index").and_then(|v| v.as_i64()) == Some(1)
+            && spec.find_keys.kind == "range"
+            && spec.find_keys.spec.get("lastkey").and_then(|v| v.as_i64()) == Some(0);
+        self.has_flag("readonly")
+            && !self.has_flag("blocking")
+            && !self.has_flag("movablekeys")
+            && !name.contains(' ')
+            && !self.tips.iter().any(|t| t == "nondeterministic_output")
+            && first_key
+    }
+
     /// Where the command runs: the annotation, else the `blocking` flag.
     pub fn placement(&self) -> ConnectionUse {
         match self.x_connection {

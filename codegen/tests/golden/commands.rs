@@ -48,6 +48,9 @@ impl<'a, S: crate::shape::Shape, T> crate::Command for ClientGetname<'a, S, T> {
             .with(crate::CommandFlags::NOSCRIPT)
             .with(crate::CommandFlags::LOADING)
             .with(crate::CommandFlags::STALE),
+        key_specs: &[],
+        request_policy: crate::RequestPolicy::Default,
+        response_policy: crate::ResponsePolicy::Default,
     };
     fn write_args(self, w: &mut crate::resp::ArgWriter<'_>) {
         w.arg(b"CLIENT");
@@ -70,13 +73,13 @@ pub fn client_getname<'a>() -> ClientGetname<
         __shape: ::core::marker::PhantomData,
     }
 }
-impl<'c, 'a, S: crate::shape::Shape> ::core::future::IntoFuture
-for ClientGetname<'a, S, &'c crate::Client> {
+impl<'c, 'a, S: crate::shape::Shape, __X: crate::Target> ::core::future::IntoFuture
+for ClientGetname<'a, S, &'c __X> {
     type Output = crate::Result<<S as crate::shape::Shape>::Output>;
     type IntoFuture = crate::Response<S>;
     fn into_future(self) -> Self::IntoFuture {
-        let client = self.__target;
-        client.send(self)
+        let target = self.__target;
+        crate::Target::send(target, self)
     }
 }
 impl<'c, 'a, S: crate::shape::Shape, L> PipelineCommands<'c>
@@ -135,7 +138,21 @@ impl<'a, S: crate::shape::Shape, T> crate::Command for Hgetall<'a, S, T> {
     const META: &'static crate::CommandMeta = &crate::CommandMeta {
         name: "HGETALL",
         arity: 2i64,
-        flags: crate::CommandFlags::NONE.with(crate::CommandFlags::READONLY),
+        flags: crate::CommandFlags::NONE
+            .with(crate::CommandFlags::READONLY)
+            .with(crate::CommandFlags::CACHEABLE),
+        key_specs: &[
+            crate::KeySpec {
+                begin: crate::BeginSearch::Index(1i32),
+                find: crate::FindKeys::Range {
+                    last_key: 0i32,
+                    key_step: 1i32,
+                    limit: 0i32,
+                },
+            },
+        ],
+        request_policy: crate::RequestPolicy::Default,
+        response_policy: crate::ResponsePolicy::Default,
     };
     fn write_args(self, w: &mut crate::resp::ArgWriter<'_>) {
         w.arg(b"HGETALL");
@@ -158,13 +175,13 @@ pub fn hgetall<'a, M>(
         __shape: ::core::marker::PhantomData,
     }
 }
-impl<'c, 'a, S: crate::shape::Shape> ::core::future::IntoFuture
-for Hgetall<'a, S, &'c crate::Client> {
+impl<'c, 'a, S: crate::shape::Shape, __X: crate::Target> ::core::future::IntoFuture
+for Hgetall<'a, S, &'c __X> {
     type Output = crate::Result<<S as crate::shape::Shape>::Output>;
     type IntoFuture = crate::Response<S>;
     fn into_future(self) -> Self::IntoFuture {
-        let client = self.__target;
-        client.send(self)
+        let target = self.__target;
+        crate::Target::send(target, self)
     }
 }
 impl<'c, 'a, S: crate::shape::Shape, L> PipelineCommands<'c>
@@ -259,6 +276,18 @@ impl<'a, S: crate::shape::Shape, T> crate::Command for Lpop<'a, S, T> {
         flags: crate::CommandFlags::NONE
             .with(crate::CommandFlags::WRITE)
             .with(crate::CommandFlags::FAST),
+        key_specs: &[
+            crate::KeySpec {
+                begin: crate::BeginSearch::Index(1i32),
+                find: crate::FindKeys::Range {
+                    last_key: 0i32,
+                    key_step: 1i32,
+                    limit: 0i32,
+                },
+            },
+        ],
+        request_policy: crate::RequestPolicy::Default,
+        response_policy: crate::ResponsePolicy::Default,
     };
     fn write_args(self, w: &mut crate::resp::ArgWriter<'_>) {
         w.arg(b"LPOP");
@@ -287,13 +316,13 @@ pub fn lpop<'a, V>(
         __shape: ::core::marker::PhantomData,
     }
 }
-impl<'c, 'a, S: crate::shape::Shape> ::core::future::IntoFuture
-for Lpop<'a, S, &'c crate::Client> {
+impl<'c, 'a, S: crate::shape::Shape, __X: crate::Target> ::core::future::IntoFuture
+for Lpop<'a, S, &'c __X> {
     type Output = crate::Result<<S as crate::shape::Shape>::Output>;
     type IntoFuture = crate::Response<S>;
     fn into_future(self) -> Self::IntoFuture {
-        let client = self.__target;
-        client.send(self)
+        let target = self.__target;
+        crate::Target::send(target, self)
     }
 }
 impl<'c, 'a, S: crate::shape::Shape, L> PipelineCommands<'c>
@@ -359,6 +388,18 @@ where
         flags: crate::CommandFlags::NONE
             .with(crate::CommandFlags::READONLY)
             .with(crate::CommandFlags::FAST),
+        key_specs: &[
+            crate::KeySpec {
+                begin: crate::BeginSearch::Index(1i32),
+                find: crate::FindKeys::Range {
+                    last_key: -1i32,
+                    key_step: 1i32,
+                    limit: 0i32,
+                },
+            },
+        ],
+        request_policy: crate::RequestPolicy::MultiShard,
+        response_policy: crate::ResponsePolicy::Default,
     };
     fn write_args(self, w: &mut crate::resp::ArgWriter<'_>) {
         w.arg(b"MGET");
@@ -387,8 +428,8 @@ where
         __shape: ::core::marker::PhantomData,
     }
 }
-impl<'c, 'a, S: crate::shape::Shape, IKey> ::core::future::IntoFuture
-for Mget<'a, S, IKey, &'c crate::Client>
+impl<'c, 'a, S: crate::shape::Shape, IKey, __X: crate::Target> ::core::future::IntoFuture
+for Mget<'a, S, IKey, &'c __X>
 where
     IKey: ::core::iter::IntoIterator,
     <IKey as ::core::iter::IntoIterator>::Item: ::core::convert::Into<crate::Arg<'a>>,
@@ -396,8 +437,8 @@ where
     type Output = crate::Result<<S as crate::shape::Shape>::Output>;
     type IntoFuture = crate::Response<S>;
     fn into_future(self) -> Self::IntoFuture {
-        let client = self.__target;
-        client.send(self)
+        let target = self.__target;
+        crate::Target::send(target, self)
     }
 }
 impl<'c, 'a, S: crate::shape::Shape, IKey, L> PipelineCommands<'c>
@@ -475,6 +516,18 @@ where
         flags: crate::CommandFlags::NONE
             .with(crate::CommandFlags::WRITE)
             .with(crate::CommandFlags::DENYOOM),
+        key_specs: &[
+            crate::KeySpec {
+                begin: crate::BeginSearch::Index(1i32),
+                find: crate::FindKeys::Range {
+                    last_key: -1i32,
+                    key_step: 2i32,
+                    limit: 0i32,
+                },
+            },
+        ],
+        request_policy: crate::RequestPolicy::MultiShard,
+        response_policy: crate::ResponsePolicy::AllSucceeded,
     };
     fn write_args(self, w: &mut crate::resp::ArgWriter<'_>) {
         w.arg(b"MSET");
@@ -513,7 +566,8 @@ impl<
     IKeyValue,
     IKeyValueKey,
     IKeyValueValue,
-> ::core::future::IntoFuture for Mset<'a, S, IKeyValue, &'c crate::Client>
+    __X: crate::Target,
+> ::core::future::IntoFuture for Mset<'a, S, IKeyValue, &'c __X>
 where
     IKeyValue: ::core::iter::IntoIterator<Item = (IKeyValueKey, IKeyValueValue)>,
     IKeyValueKey: ::core::convert::Into<crate::Arg<'a>>,
@@ -522,8 +576,8 @@ where
     type Output = crate::Result<<S as crate::shape::Shape>::Output>;
     type IntoFuture = crate::Response<S>;
     fn into_future(self) -> Self::IntoFuture {
-        let client = self.__target;
-        client.send(self)
+        let target = self.__target;
+        crate::Target::send(target, self)
     }
 }
 impl<
@@ -733,6 +787,18 @@ impl<'a, S: crate::shape::Shape, T> crate::Command for Set<'a, S, T> {
         flags: crate::CommandFlags::NONE
             .with(crate::CommandFlags::WRITE)
             .with(crate::CommandFlags::DENYOOM),
+        key_specs: &[
+            crate::KeySpec {
+                begin: crate::BeginSearch::Index(1i32),
+                find: crate::FindKeys::Range {
+                    last_key: 0i32,
+                    key_step: 1i32,
+                    limit: 0i32,
+                },
+            },
+        ],
+        request_policy: crate::RequestPolicy::Default,
+        response_policy: crate::ResponsePolicy::Default,
     };
     fn write_args(self, w: &mut crate::resp::ArgWriter<'_>) {
         w.arg(b"SET");
@@ -799,13 +865,13 @@ pub fn set<'a>(
         __shape: ::core::marker::PhantomData,
     }
 }
-impl<'c, 'a, S: crate::shape::Shape> ::core::future::IntoFuture
-for Set<'a, S, &'c crate::Client> {
+impl<'c, 'a, S: crate::shape::Shape, __X: crate::Target> ::core::future::IntoFuture
+for Set<'a, S, &'c __X> {
     type Output = crate::Result<<S as crate::shape::Shape>::Output>;
     type IntoFuture = crate::Response<S>;
     fn into_future(self) -> Self::IntoFuture {
-        let client = self.__target;
-        client.send(self)
+        let target = self.__target;
+        crate::Target::send(target, self)
     }
 }
 impl<'c, 'a, S: crate::shape::Shape, L> PipelineCommands<'c>
@@ -991,6 +1057,18 @@ where
             .with(crate::CommandFlags::WRITE)
             .with(crate::CommandFlags::DENYOOM)
             .with(crate::CommandFlags::FAST),
+        key_specs: &[
+            crate::KeySpec {
+                begin: crate::BeginSearch::Index(1i32),
+                find: crate::FindKeys::Range {
+                    last_key: 0i32,
+                    key_step: 1i32,
+                    limit: 0i32,
+                },
+            },
+        ],
+        request_policy: crate::RequestPolicy::Default,
+        response_policy: crate::ResponsePolicy::Default,
     };
     fn write_args(self, w: &mut crate::resp::ArgWriter<'_>) {
         w.arg(b"XADD");
@@ -1077,7 +1155,8 @@ impl<
     IFieldValue,
     IFieldValueField,
     IFieldValueValue,
-> ::core::future::IntoFuture for Xadd<'a, S, IFieldValue, &'c crate::Client>
+    __X: crate::Target,
+> ::core::future::IntoFuture for Xadd<'a, S, IFieldValue, &'c __X>
 where
     IFieldValue: ::core::iter::IntoIterator<Item = (IFieldValueField, IFieldValueValue)>,
     IFieldValueField: ::core::convert::Into<crate::Arg<'a>>,
@@ -1086,8 +1165,8 @@ where
     type Output = crate::Result<<S as crate::shape::Shape>::Output>;
     type IntoFuture = crate::Response<S>;
     fn into_future(self) -> Self::IntoFuture {
-        let client = self.__target;
-        client.send(self)
+        let target = self.__target;
+        crate::Target::send(target, self)
     }
 }
 impl<
@@ -1259,6 +1338,18 @@ where
             .with(crate::CommandFlags::WRITE)
             .with(crate::CommandFlags::DENYOOM)
             .with(crate::CommandFlags::FAST),
+        key_specs: &[
+            crate::KeySpec {
+                begin: crate::BeginSearch::Index(1i32),
+                find: crate::FindKeys::Range {
+                    last_key: 0i32,
+                    key_step: 1i32,
+                    limit: 0i32,
+                },
+            },
+        ],
+        request_policy: crate::RequestPolicy::Default,
+        response_policy: crate::ResponsePolicy::Default,
     };
     fn write_args(self, w: &mut crate::resp::ArgWriter<'_>) {
         w.arg(b"ZADD");
@@ -1330,7 +1421,8 @@ impl<
     S: crate::shape::Shape,
     IScoreMember,
     IScoreMemberMember,
-> ::core::future::IntoFuture for Zadd<'a, S, IScoreMember, &'c crate::Client>
+    __X: crate::Target,
+> ::core::future::IntoFuture for Zadd<'a, S, IScoreMember, &'c __X>
 where
     IScoreMember: ::core::iter::IntoIterator<Item = (f64, IScoreMemberMember)>,
     IScoreMemberMember: ::core::convert::Into<crate::Arg<'a>>,
@@ -1338,8 +1430,8 @@ where
     type Output = crate::Result<<S as crate::shape::Shape>::Output>;
     type IntoFuture = crate::Response<S>;
     fn into_future(self) -> Self::IntoFuture {
-        let client = self.__target;
-        client.send(self)
+        let target = self.__target;
+        crate::Target::send(target, self)
     }
 }
 impl<
@@ -1494,7 +1586,21 @@ impl<'a, S: crate::shape::Shape, T> crate::Command for Zrange<'a, S, T> {
     const META: &'static crate::CommandMeta = &crate::CommandMeta {
         name: "ZRANGE",
         arity: -4i64,
-        flags: crate::CommandFlags::NONE.with(crate::CommandFlags::READONLY),
+        flags: crate::CommandFlags::NONE
+            .with(crate::CommandFlags::READONLY)
+            .with(crate::CommandFlags::CACHEABLE),
+        key_specs: &[
+            crate::KeySpec {
+                begin: crate::BeginSearch::Index(1i32),
+                find: crate::FindKeys::Range {
+                    last_key: 0i32,
+                    key_step: 1i32,
+                    limit: 0i32,
+                },
+            },
+        ],
+        request_policy: crate::RequestPolicy::Default,
+        response_policy: crate::ResponsePolicy::Default,
     };
     fn write_args(self, w: &mut crate::resp::ArgWriter<'_>) {
         w.arg(b"ZRANGE");
@@ -1550,13 +1656,13 @@ pub fn zrange<'a, V>(
         __shape: ::core::marker::PhantomData,
     }
 }
-impl<'c, 'a, S: crate::shape::Shape> ::core::future::IntoFuture
-for Zrange<'a, S, &'c crate::Client> {
+impl<'c, 'a, S: crate::shape::Shape, __X: crate::Target> ::core::future::IntoFuture
+for Zrange<'a, S, &'c __X> {
     type Output = crate::Result<<S as crate::shape::Shape>::Output>;
     type IntoFuture = crate::Response<S>;
     fn into_future(self) -> Self::IntoFuture {
-        let client = self.__target;
-        client.send(self)
+        let target = self.__target;
+        crate::Target::send(target, self)
     }
 }
 impl<'c, 'a, S: crate::shape::Shape, L> PipelineCommands<'c>
@@ -1570,6 +1676,169 @@ for Zrange<'a, S, crate::Pipeline<'c, L>> {
 /// Every command of the spec as a method on the client: build it with its
 /// options, then `.await` it.
 impl crate::Client {
+    /// `CLIENT GETNAME`
+    ///
+    /// Group: connection · since: 2.6.9 · complexity: O(1) · ACL: @slow @connection.
+    ///
+    /// Reply: `Option<String>`.
+    ///
+    /// [Redis documentation](https://redis.io/commands/client-getname/)
+    pub fn client_getname<'a>(
+        &self,
+    ) -> ClientGetname<'a, crate::shape::Nullable<crate::shape::Text>, &Self> {
+        client_getname().__retarget(self)
+    }
+    /// `HGETALL key`
+    ///
+    /// Group: hash · since: 2.0.0 · complexity: O(N) where N is the size of the hash. · ACL: @read @hash @slow.
+    ///
+    /// Reply: `M`.
+    ///
+    /// [Redis documentation](https://redis.io/commands/hgetall/)
+    pub fn hgetall<'a, M>(
+        &self,
+        key: impl ::core::convert::Into<crate::Arg<'a>>,
+    ) -> Hgetall<'a, crate::shape::UserMap<M>, &Self> {
+        hgetall(key).__retarget(self)
+    }
+    /// `LPOP key [count]`
+    ///
+    /// Group: list · since: 1.0.0 · complexity: O(N) where N is the number of elements returned · ACL: @write @list @fast.
+    ///
+    /// Reply: `Option<V>`; with `.count()`: `Option<Vec<V>>`.
+    ///
+    /// Options: `.count()`.
+    ///
+    /// [Redis documentation](https://redis.io/commands/lpop/)
+    pub fn lpop<'a, V>(
+        &self,
+        key: impl ::core::convert::Into<crate::Arg<'a>>,
+    ) -> Lpop<'a, crate::shape::Nullable<crate::shape::Bulk<V>>, &Self> {
+        lpop(key).__retarget(self)
+    }
+    /// `MGET key [key ...]`
+    ///
+    /// Group: string · since: 1.0.0 · complexity: O(N) where N is the number of keys to retrieve. · ACL: @read @string @fast.
+    ///
+    /// Reply: `Vec<Option<V>>`.
+    ///
+    /// [Redis documentation](https://redis.io/commands/mget/)
+    pub fn mget<'a, V, IKey>(
+        &self,
+        key: IKey,
+    ) -> Mget<
+        'a,
+        crate::shape::Array<crate::shape::Nullable<crate::shape::Bulk<V>>>,
+        IKey,
+        &Self,
+    >
+    where
+        IKey: ::core::iter::IntoIterator,
+        <IKey as ::core::iter::IntoIterator>::Item: ::core::convert::Into<
+            crate::Arg<'a>,
+        >,
+    {
+        mget(key).__retarget(self)
+    }
+    /// `MSET key value [key value ...]`
+    ///
+    /// Group: string · since: 1.0.1 · complexity: O(N) where N is the number of keys to set. · ACL: @write @string @slow.
+    ///
+    /// Reply: `()`.
+    ///
+    /// [Redis documentation](https://redis.io/commands/mset/)
+    pub fn mset<'a, IKeyValue, IKeyValueKey, IKeyValueValue>(
+        &self,
+        key_value: IKeyValue,
+    ) -> Mset<'a, crate::shape::Okay, IKeyValue, &Self>
+    where
+        IKeyValue: ::core::iter::IntoIterator<Item = (IKeyValueKey, IKeyValueValue)>,
+        IKeyValueKey: ::core::convert::Into<crate::Arg<'a>>,
+        IKeyValueValue: ::core::convert::Into<crate::Arg<'a>>,
+    {
+        mset(key_value).__retarget(self)
+    }
+    /// `SET key value [NX | XX] [GET] [EX seconds | PX milliseconds | EXAT unix-time-seconds | PXAT unix-time-milliseconds | KEEPTTL]`
+    ///
+    /// Group: string · since: 1.0.0 · complexity: O(1) · ACL: @write @string @slow.
+    ///
+    /// Reply: `()`; with `.nx()` or `.xx()`: `bool`; with `.get()`: `Option<V>`.
+    ///
+    /// Options: `.nx()`, `.xx()`, `.get()`, `.ex()`, `.px()`, `.exat()`, `.pxat()`, `.keepttl()`.
+    ///
+    /// [Redis documentation](https://redis.io/commands/set/)
+    pub fn set<'a>(
+        &self,
+        key: impl ::core::convert::Into<crate::Arg<'a>>,
+        value: impl ::core::convert::Into<crate::Arg<'a>>,
+    ) -> Set<'a, crate::shape::Okay, &Self> {
+        set(key, value).__retarget(self)
+    }
+    /// `XADD key [NOMKSTREAM] [<MAXLEN | MINID> [= | ~] threshold [LIMIT count]] <* | id> field value [field value ...]`
+    ///
+    /// Group: stream · since: 5.0.0 · complexity: O(1) when adding a new entry, O(N) when trimming where N being the number of entries evicted. · ACL: @write @stream @fast.
+    ///
+    /// Reply: `String`; with `.nomkstream()`: `Option<String>`.
+    ///
+    /// Options: `.nomkstream()`, `.maxlen()`, `.minid()`, `.equal()`, `.approximately()`, `.limit()`.
+    ///
+    /// [Redis documentation](https://redis.io/commands/xadd/)
+    pub fn xadd<'a, IFieldValue, IFieldValueField, IFieldValueValue>(
+        &self,
+        key: impl ::core::convert::Into<crate::Arg<'a>>,
+        id_or_auto: impl ::core::convert::Into<XaddIdOrAuto<'a>>,
+        field_value: IFieldValue,
+    ) -> Xadd<'a, crate::shape::Text, IFieldValue, &Self>
+    where
+        IFieldValue: ::core::iter::IntoIterator<
+            Item = (IFieldValueField, IFieldValueValue),
+        >,
+        IFieldValueField: ::core::convert::Into<crate::Arg<'a>>,
+        IFieldValueValue: ::core::convert::Into<crate::Arg<'a>>,
+    {
+        xadd(key, id_or_auto, field_value).__retarget(self)
+    }
+    /// `ZADD key [NX | XX] [GT | LT] [CH] [INCR] score member [score member ...]`
+    ///
+    /// Group: sorted-set · since: 1.2.0 · complexity: O(log(N)) for each item added, where N is the number of elements in the sorted set. · ACL: @write @sortedset @fast.
+    ///
+    /// Reply: `i64`; with `.incr()`: `Option<f64>`.
+    ///
+    /// Options: `.nx()`, `.xx()`, `.gt()`, `.lt()`, `.ch()`, `.incr()`.
+    ///
+    /// [Redis documentation](https://redis.io/commands/zadd/)
+    pub fn zadd<'a, IScoreMember, IScoreMemberMember>(
+        &self,
+        key: impl ::core::convert::Into<crate::Arg<'a>>,
+        score_member: IScoreMember,
+    ) -> Zadd<'a, crate::shape::Int, IScoreMember, &Self>
+    where
+        IScoreMember: ::core::iter::IntoIterator<Item = (f64, IScoreMemberMember)>,
+        IScoreMemberMember: ::core::convert::Into<crate::Arg<'a>>,
+    {
+        zadd(key, score_member).__retarget(self)
+    }
+    /// `ZRANGE key start stop [BYSCORE | BYLEX] [REV] [LIMIT offset count] [WITHSCORES]`
+    ///
+    /// Group: sorted-set · since: 1.2.0 · complexity: O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned. · ACL: @read @sortedset @slow.
+    ///
+    /// Reply: `Vec<V>`; with `.withscores()`: `Vec<(V, f64)>`.
+    ///
+    /// Options: `.byscore()`, `.bylex()`, `.rev()`, `.limit()`, `.withscores()`.
+    ///
+    /// [Redis documentation](https://redis.io/commands/zrange/)
+    pub fn zrange<'a, V>(
+        &self,
+        key: impl ::core::convert::Into<crate::Arg<'a>>,
+        start: impl ::core::convert::Into<crate::Arg<'a>>,
+        stop: impl ::core::convert::Into<crate::Arg<'a>>,
+    ) -> Zrange<'a, crate::shape::Array<crate::shape::Bulk<V>>, &Self> {
+        zrange(key, start, stop).__retarget(self)
+    }
+}
+/// Every command of the spec as a method on the cluster client, routed
+/// by its keys and the spec's tips.
+impl crate::ClusterClient {
     /// `CLIENT GETNAME`
     ///
     /// Group: connection · since: 2.6.9 · complexity: O(1) · ACL: @slow @connection.

@@ -2,6 +2,7 @@
 //! under RESP2 and RESP3. One test binary, so the suite links once and tests
 //! that only touch their own keys share one server.
 
+mod cache;
 mod cancellation;
 mod cluster;
 mod commands;
@@ -12,6 +13,7 @@ mod errors;
 mod observability;
 mod pipeline;
 mod pool;
+mod pubsub;
 mod retry;
 mod spec_a;
 mod spec_b;
