@@ -14,6 +14,8 @@
 //! * [`wait_until`] / [`wait_until_async`]: poll a condition with a deadline
 //!   instead of sleeping.
 //! * [`resp`]: the small raw RESP client used for all of the above.
+//! * [`Proxy`]: a TCP proxy between a client and a server that fault tests
+//!   use to hold, slow, cut, corrupt, drop or refuse its traffic.
 //!
 //! A missing `redis-server` is a test failure with an install hint, never a
 //! skip (see [`redis_server_binary`]).
@@ -41,6 +43,7 @@ mod binary;
 mod builder;
 mod keys;
 mod ports;
+mod proxy;
 mod ready;
 pub mod resp;
 mod server;
@@ -53,6 +56,7 @@ pub use binary::{INSTALL_HINT, REDIS_SERVER_BIN_ENV, locate_redis_server, redis_
 pub use builder::ServerBuilder;
 pub use keys::unique_key;
 pub use ports::free_port;
+pub use proxy::{Direction, Proxy};
 pub use server::Server;
 pub use shared::shared;
 pub use tls::TlsFiles;
