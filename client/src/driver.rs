@@ -55,7 +55,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
     /// commands still queued stay queued for the next connection.
     fn fail(&mut self, error: Error) -> Poll<Stop> {
         let in_flight = Error::new(error.kind(), Outcome::Unknown, error.message().to_string());
-        let failed = self.in_flight.len() as u64;
+        let failed = self.in_flight.iter().map(Slot::awaiting).sum();
         for slot in self.in_flight.drain(..) {
             slot.fail(in_flight.clone());
         }
@@ -119,6 +119,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
             }
             match tokio_util::io::poll_read_buf(Pin::new(&mut self.stream), cx, &mut self.read_buf)
             {
+                Poll::Ready(Ok(0)) if !self.read_buf.is_empty() => {
+                    return Err(self.truncated("the server closed the connection"));
+                }
                 Poll::Ready(Ok(0)) => {
                     return Err(Error::new(
                         ErrorKind::Io,
@@ -127,10 +130,27 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
                     ));
                 }
                 Poll::Ready(Ok(_)) => self.dispatch_frames()?,
+                Poll::Ready(Err(e)) if !self.read_buf.is_empty() => {
+                    let error = self.truncated(&format!("reading failed ({e})"));
+                    return Err(error.with_source(e));
+                }
                 Poll::Ready(Err(e)) => return Err(Error::io(Outcome::Unknown, e)),
                 Poll::Pending => return Ok(()),
             }
         }
+    }
+
+    /// The connection ended with part of a frame read: complete frames were
+    /// all dispatched, so bytes left in the buffer are a reply cut short.
+    fn truncated(&self, why: &str) -> Error {
+        Error::new(
+            ErrorKind::Protocol,
+            Outcome::Unknown,
+            format!(
+                "{why} in the middle of a reply: {} bytes of a truncated frame were read",
+                self.read_buf.len()
+            ),
+        )
     }
 
     /// Writes what was taken. `Ok(true)` means everything is written (and flushed).
