@@ -31,6 +31,16 @@ pub(crate) enum Slot {
 }
 
 impl Slot {
+    /// Commands of this slot whose reply has not arrived yet.
+    pub fn awaiting(&self) -> u64 {
+        match self {
+            Slot::One(_) => 1,
+            Slot::Batch {
+                expected, frames, ..
+            } => (*expected - frames.len()) as u64,
+        }
+    }
+
     /// Fails the slot with `error`.
     pub fn fail(self, error: Error) {
         match self {
@@ -155,6 +165,10 @@ impl Queue {
             state.buf.clear();
             std::mem::take(&mut state.slots)
         };
+        let failed = slots.iter().map(Slot::awaiting).sum();
+        self.stats
+            .failed
+            .fetch_add(failed, std::sync::atomic::Ordering::Relaxed);
         for slot in slots {
             slot.fail(error.clone());
         }
