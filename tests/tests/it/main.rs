@@ -8,6 +8,8 @@ mod connection;
 mod coverage;
 mod derive;
 mod errors;
+mod faults;
+mod load;
 mod pipeline;
 mod spec_a;
 mod spec_b;
