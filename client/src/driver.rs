@@ -286,16 +286,22 @@ pub(crate) async fn run(
             attempt = attempt.saturating_add(1);
             match crate::connection::connect(&config).await {
                 Ok(connected) => break connected,
-                Err(e) => queue.fail_queued(Error::new(
-                    e.kind(),
-                    Outcome::NotSent,
-                    format!(
-                        "the connection to {} was lost ({}) and reconnecting failed: {}",
+                Err(e) => {
+                    let context = format!(
+                        "the connection to {} was lost ({}) and reconnecting failed",
                         config.addr(),
-                        lost.message(),
-                        e.message()
-                    ),
-                )),
+                        lost.message()
+                    );
+                    // A server's refusal (WRONGPASS) keeps its text first, so
+                    // `server_code()` still reads the server's code.
+                    let message = match e.kind() {
+                        ErrorKind::Server | ErrorKind::Auth => {
+                            format!("{} ({context})", e.message())
+                        }
+                        _ => format!("{context}: {}", e.message()),
+                    };
+                    queue.fail_queued(Error::new(e.kind(), Outcome::NotSent, message));
+                }
             }
         };
         queue.stats().reconnects.fetch_add(1, Ordering::Relaxed);
