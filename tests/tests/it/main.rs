@@ -2,6 +2,7 @@
 //! under RESP2 and RESP3. One test binary, so the suite links once and tests
 //! that only touch their own keys share one server.
 
+mod acl;
 mod cancellation;
 mod commands;
 mod connection;
