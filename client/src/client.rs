@@ -113,15 +113,32 @@ impl Client {
             config
         };
         let connected = connection::connect(&config).await?;
+        let connector = crate::sentinel::Connector::Direct(Box::new(config.clone()));
+        Ok(Client::start(connected, connector, config, dedicated))
+    }
+
+    /// A client of the master a sentinel set names (see `connect_sentinel`).
+    pub(crate) async fn open_sentinel(resolver: Arc<crate::sentinel::Resolver>) -> Result<Client> {
+        let (connected, config) = resolver.connect().await?;
+        let connector = crate::sentinel::Connector::Sentinel(resolver);
+        Ok(Client::start(connected, connector, config, false))
+    }
+
+    fn start(
+        connected: connection::Connected,
+        connector: crate::sentinel::Connector,
+        config: Config,
+        dedicated: bool,
+    ) -> Client {
         let queue = Arc::new(Queue::with_cache(config.get_client_cache()));
         let resp = connected.resp;
         tokio::spawn(crate::driver::run(
             connected,
             queue.clone(),
-            config.clone(),
+            connector,
             !dedicated,
         ));
-        Ok(Client {
+        Client {
             inner: Arc::new(Inner {
                 queue,
                 config,
@@ -131,7 +148,7 @@ impl Client {
                 tainted: AtomicBool::new(false),
                 watching: AtomicBool::new(false),
             }),
-        })
+        }
     }
 
     /// The pool this client lends connections from to blocking commands
@@ -413,7 +430,7 @@ impl Client {
     }
 
     /// The queue of this client's connection.
-    pub(crate) fn queue(&self) -> &Queue {
+    pub(crate) fn queue(&self) -> &Arc<Queue> {
         &self.inner.queue
     }
 

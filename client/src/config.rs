@@ -81,6 +81,8 @@ pub struct Config {
     pool: PoolSettings,
     /// Send READONLY at connect: a cluster client reading from replicas.
     pub(crate) replica_reads: bool,
+    /// Check with ROLE at connect that the server is a master (sentinel).
+    pub(crate) require_master: bool,
     client_cache: Option<usize>,
 }
 
@@ -151,6 +153,7 @@ impl Config {
             tls: None,
             pool: PoolSettings::default(),
             replica_reads: false,
+            require_master: false,
             client_cache: None,
         }
     }

@@ -227,6 +227,17 @@ async fn handshake<S: AsyncRead + AsyncWrite + Unpin>(
     if config.replica_reads {
         wire.call(&[b"READONLY"]).await?;
     }
+    if config.require_master {
+        // ROLE's first element: `*3\r\n$6\r\nmaster…` in both protocols.
+        let role = wire.call(&[b"ROLE"]).await?;
+        if !role.windows(6).take(16).any(|w| w == b"master") {
+            return Err(Error::new(
+                ErrorKind::Server,
+                Outcome::NotSent,
+                format!("{} is not a master (ROLE)", config.addr()),
+            ));
+        }
+    }
     if config.get_client_cache().is_some() {
         crate::cache::turn_on_tracking(&mut wire, resp).await?;
     }

@@ -166,6 +166,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
             }
             match tokio_util::io::poll_read_buf(Pin::new(&mut self.stream), cx, &mut self.read_buf)
             {
+                Poll::Ready(Ok(0)) if !self.read_buf.is_empty() => {
+                    return Err(self.truncated("the server closed the connection"));
+                }
                 Poll::Ready(Ok(0)) => {
                     return Err(Error::new(
                         ErrorKind::Io,
@@ -174,10 +177,27 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
                     ));
                 }
                 Poll::Ready(Ok(_)) => self.dispatch_frames()?,
+                Poll::Ready(Err(e)) if !self.read_buf.is_empty() => {
+                    let error = self.truncated(&format!("reading failed ({e})"));
+                    return Err(error.with_source(e));
+                }
                 Poll::Ready(Err(e)) => return Err(Error::io(Outcome::Unknown, e)),
                 Poll::Pending => return Ok(()),
             }
         }
+    }
+
+    /// The connection ended with part of a frame read: complete frames were
+    /// all dispatched, so bytes left in the buffer are a reply cut short.
+    fn truncated(&self, why: &str) -> Error {
+        Error::new(
+            ErrorKind::Protocol,
+            Outcome::Unknown,
+            format!(
+                "{why} in the middle of a reply: {} bytes of a truncated frame were read",
+                self.read_buf.len()
+            ),
+        )
     }
 
     /// Writes what was taken. `Ok(true)` means everything is written (and flushed).
@@ -217,6 +237,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Future for Driver<S> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Stop> {
         let this = self.get_mut();
+        if this.queue.kicked.swap(false, Ordering::AcqRel) {
+            return this.fail(Error::new(
+                ErrorKind::Io,
+                Outcome::Unknown,
+                "the master moved (a sentinel announced +switch-master)",
+            ));
+        }
         if this.queue.aborted.load(Ordering::Acquire) {
             let error = Error::closed(
                 Outcome::Unknown,
@@ -307,7 +334,7 @@ pub(crate) fn backoff(attempt: u32) -> Duration {
 pub(crate) async fn run(
     first: crate::connection::Connected,
     queue: Arc<Queue>,
-    config: crate::Config,
+    connector: crate::sentinel::Connector,
     reconnect: bool,
 ) {
     let mut connected = first;
@@ -331,7 +358,7 @@ pub(crate) async fn run(
                 Outcome::NotSent,
                 format!(
                     "the connection to {} was lost ({})",
-                    config.addr(),
+                    connector.describe(),
                     lost.message()
                 ),
             ));
@@ -350,18 +377,24 @@ pub(crate) async fn run(
             }
             tokio::time::sleep(backoff(attempt)).await;
             attempt = attempt.saturating_add(1);
-            match crate::connection::connect(&config).await {
+            match connector.connect().await {
                 Ok(connected) => break connected,
-                Err(e) => queue.fail_queued(Error::new(
-                    e.kind(),
-                    Outcome::NotSent,
-                    format!(
-                        "the connection to {} was lost ({}) and reconnecting failed: {}",
-                        config.addr(),
-                        lost.message(),
-                        e.message()
-                    ),
-                )),
+                Err(e) => {
+                    let context = format!(
+                        "the connection to {} was lost ({}) and reconnecting failed",
+                        connector.describe(),
+                        lost.message()
+                    );
+                    // A server's refusal (WRONGPASS) keeps its text first, so
+                    // `server_code()` still reads the server's code.
+                    let message = match e.kind() {
+                        ErrorKind::Server | ErrorKind::Auth => {
+                            format!("{} ({context})", e.message())
+                        }
+                        _ => format!("{context}: {}", e.message()),
+                    };
+                    queue.fail_queued(Error::new(e.kind(), Outcome::NotSent, message));
+                }
             }
         };
         queue.stats().reconnects.fetch_add(1, Ordering::Relaxed);

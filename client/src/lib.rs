@@ -56,6 +56,7 @@ mod raw;
 pub mod record;
 pub mod resp;
 mod routing;
+mod sentinel;
 pub mod shape;
 mod stats;
 mod stream;
@@ -95,6 +96,7 @@ pub use pipeline::{Execute, ExecuteEach, Pipeline, PipelineVec, Replies, ShapeLi
 pub use pool::{Pool, PoolSettings, PoolStatus, PooledConnection};
 pub use raw::{FromReply, Raw};
 pub use routing::{BeginSearch, FindKeys, KeySpec, RequestPolicy, ResponsePolicy};
+pub use sentinel::SentinelConfig;
 pub use stats::Stats;
 pub use value::{FromMap, FromValue, MapEntries, Value};
 pub use watch::Watch;

@@ -106,6 +106,9 @@ pub(crate) struct Queue {
     pub finished: std::sync::atomic::AtomicBool,
     /// The connection is to be dropped now, without waiting for replies in flight.
     pub aborted: std::sync::atomic::AtomicBool,
+    /// The connection is to be replaced: the driver drops it as if it were
+    /// lost, and the reconnect loop makes a new one (the master moved).
+    pub kicked: std::sync::atomic::AtomicBool,
     pub finished_signal: tokio::sync::Notify,
     /// The client-side cache, when the client has one.
     cache: Option<crate::cache::Cache>,
@@ -314,6 +317,16 @@ impl Queue {
         self.aborted
             .store(true, std::sync::atomic::Ordering::Release);
         self.release(why);
+    }
+
+    /// Makes the driver drop its connection and reconnect.
+    pub fn kick(&self) {
+        self.kicked
+            .store(true, std::sync::atomic::Ordering::Release);
+        let waker = self.lock().driver.take();
+        if let Some(w) = waker {
+            w.wake();
+        }
     }
 
     /// True once the last handle went away or the client was closed.

@@ -171,17 +171,22 @@ fn injected_bytes_reach_the_client_ahead_of_held_replies() {
 }
 
 #[test]
-fn a_delay_still_forwards_everything_in_order() {
+fn a_delay_holds_each_chunk_back_and_still_forwards_everything_in_order() {
     let mut l = link();
+    // Far longer than the quiet window: a delay that was ignored shows.
     l.proxy
-        .set_delay(Direction::ToClient, Duration::from_millis(5));
+        .set_delay(Direction::ToClient, Duration::from_secs(2));
+    l.upstream.write_all(b"late").unwrap();
+    assert_quiet(&mut l.client, "a delayed chunk");
+    assert_eq!(read_exact(&mut l.client, 4), b"late");
+    l.proxy
+        .set_delay(Direction::ToClient, Duration::from_millis(1));
     for i in 0..20u8 {
         l.upstream.write_all(&[i; 10]).unwrap();
     }
     let got = read_exact(&mut l.client, 200);
     let expected: Vec<u8> = (0..20u8).flat_map(|i| [i; 10]).collect();
     assert_eq!(got, expected);
-    l.proxy.set_delay(Direction::ToClient, Duration::ZERO);
 }
 
 #[test]

@@ -2,6 +2,7 @@
 //! under RESP2 and RESP3. One test binary, so the suite links once and tests
 //! that only touch their own keys share one server.
 
+mod acl;
 mod cache;
 mod cancellation;
 mod cluster;
@@ -10,6 +11,8 @@ mod connection;
 mod coverage;
 mod derive;
 mod errors;
+mod faults;
+mod load;
 mod observability;
 mod pipeline;
 mod pool;
