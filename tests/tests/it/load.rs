@@ -42,7 +42,7 @@ async fn mixed_commands(via: Via, task: usize) {
                 // A connection of its own for every run of commands: many
                 // checkouts, each given back clean to the next task.
                 if i % COMMANDS_PER_CHECKOUT == 0 {
-                    held = None;
+                    drop(held.take()); // give it back before waiting for the next
                     held = Some(pool.get().await.unwrap());
                 }
                 held.as_deref().unwrap()
