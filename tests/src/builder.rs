@@ -46,6 +46,7 @@ pub struct ServerBuilder {
     acl_users: Vec<String>,
     pub(crate) unix_socket: bool,
     pub(crate) tls_port: Option<u16>,
+    pub(crate) sentinel: bool,
 }
 
 impl ServerBuilder {
@@ -60,6 +61,21 @@ impl ServerBuilder {
     /// ```
     pub fn config(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.directives.push((key.into(), value.into()));
+        self
+    }
+
+    /// Runs the server as a Redis Sentinel (`--sentinel`); give it a master
+    /// to watch with `.config("sentinel", "monitor mymaster 127.0.0.1 <port> 1")`.
+    ///
+    /// ```no_run
+    /// let master = redtyped_tests::Server::start();
+    /// let sentinel = redtyped_tests::Server::builder()
+    ///     .sentinel()
+    ///     .config("sentinel", format!("monitor mymaster 127.0.0.1 {} 1", master.port()))
+    ///     .start();
+    /// ```
+    pub fn sentinel(mut self) -> Self {
+        self.sentinel = true;
         self
     }
 

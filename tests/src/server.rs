@@ -429,8 +429,11 @@ impl Server {
             .append(true)
             .open(dir.join(OUTPUT_FILE))?;
         let mut command = Command::new(&self.bin);
+        command.arg(dir.join(CONF_FILE));
+        if self.settings.sentinel {
+            command.arg("--sentinel");
+        }
         command
-            .arg(dir.join(CONF_FILE))
             .current_dir(dir)
             .stdin(Stdio::null())
             .stdout(output.try_clone()?)

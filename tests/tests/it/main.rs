@@ -18,6 +18,7 @@ mod pipeline;
 mod pool;
 mod pubsub;
 mod retry;
+mod sentinel;
 mod spec_a;
 mod spec_b;
 mod spec_c;
