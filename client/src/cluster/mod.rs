@@ -12,6 +12,7 @@ mod keys;
 mod merge;
 mod route;
 mod slot;
+mod subscriber;
 mod topology;
 
 use std::collections::HashMap;
@@ -19,6 +20,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 pub use slot::{SLOTS, slot};
+pub use subscriber::{ClusterMessages, ClusterSubscriber};
 
 use crate::client::{Client, Response};
 use crate::command::{Command, Placement};

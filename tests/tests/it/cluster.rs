@@ -532,3 +532,72 @@ async fn dedicated_commands_are_refused() {
     let e = client.send(cmd::select(1)).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Usage, "{e}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shard_channels_are_subscribed_by_slot_and_followed_when_the_slot_moves() {
+    use redtyped::pubsub::Event;
+    let cluster = Cluster::start(2, 0);
+    for protocol in PROTOCOLS {
+        let client = cluster_client(&cluster, protocol).await;
+        let (tag, moving) = tag_on(&cluster, 0, &unique_key("sharded"));
+        let channel = format!("{{{tag}}}:news");
+        let (subscriber, mut messages) = client.subscriber();
+        subscriber.ssubscribe([&channel]).await.unwrap();
+        assert_eq!(
+            cluster.nodes()[0].cli(&["PUBSUB", "SHARDNUMSUB", &channel]),
+            format!("*2\r\n${}\r\n{channel}\r\n:1\r\n", channel.len()),
+            "subscribed on the master of its slot"
+        );
+        assert_eq!(client.spublish(&channel, "before").await.unwrap(), 1);
+        let first = tokio::time::timeout(DEADLINE, messages.next())
+            .await
+            .unwrap()
+            .unwrap();
+        let first = first.into_message().expect("a message");
+        assert_eq!(
+            (
+                first.channel_str(),
+                first.decode::<String>().unwrap().as_str()
+            ),
+            (Some(channel.as_str()), "before")
+        );
+
+        // Hand the slot to the other master: the subscription follows it.
+        let target = cluster.node_id(1);
+        for node in cluster.nodes() {
+            node.cli(&["CLUSTER", "SETSLOT", &moving.to_string(), "NODE", &target]);
+        }
+        let moved = async {
+            loop {
+                match messages.next().await {
+                    Some(Event::Reconnected) => return,
+                    Some(_) => continue,
+                    None => panic!("the stream ended"),
+                }
+            }
+        };
+        tokio::time::timeout(DEADLINE, moved)
+            .await
+            .expect("a Reconnected event after the move");
+        assert_eq!(
+            cluster.nodes()[1].cli(&["PUBSUB", "SHARDNUMSUB", &channel]),
+            format!("*2\r\n${}\r\n{channel}\r\n:1\r\n", channel.len()),
+            "subscribed on the new master"
+        );
+        assert_eq!(client.spublish(&channel, "after").await.unwrap(), 1);
+        let next = tokio::time::timeout(DEADLINE, messages.next())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            next.into_message().unwrap().decode::<String>().unwrap(),
+            "after"
+        );
+        // Move it back for the other protocol's round.
+        let source = cluster.node_id(0);
+        for node in cluster.nodes() {
+            node.cli(&["CLUSTER", "SETSLOT", &moving.to_string(), "NODE", &source]);
+        }
+        subscriber.sunsubscribe([&channel]).await.unwrap();
+    }
+}
