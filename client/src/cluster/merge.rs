@@ -29,21 +29,47 @@ pub(crate) fn fan_in(policy: ResponsePolicy, frames: Vec<Bytes>) -> Result<Bytes
         | ResponsePolicy::AggMax
         | ResponsePolicy::AggLogicalAnd
         | ResponsePolicy::AggLogicalOr => {
+            if frames.iter().all(|f| f.first() == Some(&b'*')) {
+                return aggregate_each(policy, &frames);
+            }
             let numbers = frames
                 .iter()
                 .map(|f| integer(f))
                 .collect::<Result<Vec<i64>>>()?;
-            let value = match policy {
-                ResponsePolicy::AggSum => numbers.iter().sum(),
-                ResponsePolicy::AggMin => numbers.iter().copied().min().unwrap_or(0),
-                ResponsePolicy::AggMax => numbers.iter().copied().max().unwrap_or(0),
-                ResponsePolicy::AggLogicalAnd => i64::from(numbers.iter().all(|&n| n != 0)),
-                _ => i64::from(numbers.iter().any(|&n| n != 0)),
-            };
-            Ok(Bytes::from(format!(":{value}\r\n")))
+            Ok(Bytes::from(format!(":{}\r\n", aggregate(policy, &numbers))))
         }
         ResponsePolicy::Default | ResponsePolicy::Special => join(frames),
     }
+}
+
+/// The integers of one reply per node, combined by an `agg_*` policy.
+fn aggregate(policy: ResponsePolicy, numbers: &[i64]) -> i64 {
+    match policy {
+        ResponsePolicy::AggSum => numbers.iter().sum(),
+        ResponsePolicy::AggMin => numbers.iter().copied().min().unwrap_or(0),
+        ResponsePolicy::AggMax => numbers.iter().copied().max().unwrap_or(0),
+        ResponsePolicy::AggLogicalAnd => i64::from(numbers.iter().all(|&n| n != 0)),
+        _ => i64::from(numbers.iter().any(|&n| n != 0)),
+    }
+}
+
+/// Arrays of integers (SCRIPT EXISTS), combined position by position.
+fn aggregate_each(policy: ResponsePolicy, frames: &[Bytes]) -> Result<Bytes> {
+    let arrays = frames
+        .iter()
+        .map(|f| elements(f)?.iter().map(|e| integer(e)).collect())
+        .collect::<Result<Vec<Vec<i64>>>>()?;
+    let len = arrays.first().map_or(0, Vec::len);
+    if arrays.iter().any(|a| a.len() != len) {
+        return Err(protocol("the nodes' array replies differ in length"));
+    }
+    let items: Vec<Bytes> = (0..len)
+        .map(|i| {
+            let column: Vec<i64> = arrays.iter().map(|a| a[i]).collect();
+            Bytes::from(format!(":{}\r\n", aggregate(policy, &column)))
+        })
+        .collect();
+    Ok(array(&items))
 }
 
 /// Arrays (and sets, maps) joined element by element; any other reply: the first.
@@ -171,6 +197,27 @@ mod tests {
         assert_eq!(
             fan_in(ResponsePolicy::AggLogicalOr, replies()).unwrap(),
             b(":1\r\n")
+        );
+    }
+
+    #[test]
+    fn arrays_of_integers_aggregate_position_by_position() {
+        // SCRIPT EXISTS: a script exists only where every node has it.
+        let replies = vec![b("*3\r\n:1\r\n:0\r\n:1\r\n"), b("*3\r\n:1\r\n:0\r\n:0\r\n")];
+        assert_eq!(
+            fan_in(ResponsePolicy::AggLogicalAnd, replies.clone()).unwrap(),
+            b("*3\r\n:1\r\n:0\r\n:0\r\n")
+        );
+        assert_eq!(
+            fan_in(ResponsePolicy::AggSum, replies).unwrap(),
+            b("*3\r\n:2\r\n:0\r\n:1\r\n")
+        );
+        assert!(
+            fan_in(
+                ResponsePolicy::AggLogicalAnd,
+                vec![b("*1\r\n:1\r\n"), b("*0\r\n")]
+            )
+            .is_err()
         );
     }
 

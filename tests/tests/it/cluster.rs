@@ -14,12 +14,12 @@ const DEADLINE: Duration = Duration::from_secs(30);
 
 /// Three masters with a replica each, shared by the tests that only touch
 /// their own keys (tests that reshard or kill nodes start their own).
-fn shared_cluster() -> &'static Cluster {
+pub(crate) fn shared_cluster() -> &'static Cluster {
     static CLUSTER: OnceLock<Cluster> = OnceLock::new();
     CLUSTER.get_or_init(|| Cluster::start(3, 1))
 }
 
-async fn cluster_client(cluster: &Cluster, protocol: Protocol) -> ClusterClient {
+pub(crate) async fn cluster_client(cluster: &Cluster, protocol: Protocol) -> ClusterClient {
     let config = redtyped::Config::from_url(&cluster.seed_url())
         .unwrap()
         .resp(protocol);

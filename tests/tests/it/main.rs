@@ -6,6 +6,7 @@ mod acl;
 mod cache;
 mod cancellation;
 mod cluster;
+mod cluster_conformance;
 mod commands;
 mod connection;
 mod coverage;
