@@ -34,7 +34,10 @@ fn commands(c: &mut Criterion) {
     group.bench_function("SET key 100 B", |b| {
         b.iter(|| {
             buf.clear();
-            encode(&mut buf, cmd::set(black_box("user:1000:name"), black_box(value.as_str())));
+            encode(
+                &mut buf,
+                cmd::set(black_box("user:1000:name"), black_box(value.as_str())),
+            );
         })
     });
     group.bench_function("SET key 100 B EX 60 NX", |b| {
@@ -42,14 +45,19 @@ fn commands(c: &mut Criterion) {
             buf.clear();
             encode(
                 &mut buf,
-                cmd::set(black_box("lock:1000"), black_box(value.as_str())).ex(60).nx(),
+                cmd::set(black_box("lock:1000"), black_box(value.as_str()))
+                    .ex(60)
+                    .nx(),
             );
         })
     });
     group.bench_function("SET key 16 KiB", |b| {
         b.iter(|| {
             buf.clear();
-            encode(&mut buf, cmd::set(black_box("blob"), black_box(big.as_str())));
+            encode(
+                &mut buf,
+                cmd::set(black_box("blob"), black_box(big.as_str())),
+            );
         })
     });
     group.bench_function("INCR key", |b| {
