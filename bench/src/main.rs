@@ -11,6 +11,8 @@
 //!
 //! Options: `--rounds N` (default 5), `--scale D` (divide every workload's
 //! commands by D), `--only TEXT` (workloads whose name contains TEXT),
+//! `--clients a,b` (only these contenders, e.g. `redtyped,redis-benchmark`;
+//! the cost figures still cover every client),
 //! `--url redis://host:port` (an existing server instead of starting one),
 //! `--out DIR` (default `bench/results`).
 
@@ -41,6 +43,7 @@ struct Options {
     rounds: usize,
     scale: usize,
     only: Option<String>,
+    clients: Option<Vec<String>>,
     url: Option<String>,
     out: PathBuf,
     build_times: bool,
@@ -49,7 +52,7 @@ struct Options {
 
 fn usage(problem: &str) -> ! {
     eprintln!(
-        "{problem}\nusage: redtyped-bench [--smoke] [--rounds N] [--scale D] [--only TEXT] [--url URL] [--out DIR] [--build-times]"
+        "{problem}\nusage: redtyped-bench [--smoke] [--rounds N] [--scale D] [--only TEXT] [--clients a,b] [--url URL] [--out DIR] [--build-times]"
     );
     std::process::exit(2)
 }
@@ -60,6 +63,7 @@ fn options() -> Options {
         rounds: 5,
         scale: 1,
         only: None,
+        clients: None,
         url: None,
         out: cost::workspace_root().join("bench/results"),
         build_times: false,
@@ -82,6 +86,7 @@ fn options() -> Options {
             "--rounds" => options.rounds = number(value()),
             "--scale" => options.scale = number(value()),
             "--only" => options.only = Some(value()),
+            "--clients" => options.clients = Some(value().split(',').map(str::to_string).collect()),
             "--url" => options.url = Some(value()),
             "--out" => options.out = PathBuf::from(value()),
             "--build-times" => options.build_times = true,
@@ -148,12 +153,21 @@ impl Clients {
         }
     }
 
+    /// Runs one round in a task of its own, as a request handler in a server
+    /// would run (the main task of `block_on` lives outside the runtime's
+    /// worker threads, so every reply would cost it a cross-thread wake-up).
     async fn run(&self, client: &str, workload: &Workload, tag: &str) -> workload::Sample {
+        async fn spawned<P: Peer>(client: &P, workload: &Workload, tag: &str) -> workload::Sample {
+            let (client, workload, tag) = (client.clone(), workload.clone(), tag.to_string());
+            tokio::spawn(async move { workload::run(&client, &workload, &tag).await })
+                .await
+                .expect("a benchmark round panicked")
+        }
         match client {
-            Redtyped::NAME => workload::run(&self.redtyped, workload, tag).await,
-            RedisRs::NAME => workload::run(&self.redis_rs, workload, tag).await,
-            Fred::NAME => workload::run(&self.fred, workload, tag).await,
-            _ => workload::run(&self.rustis, workload, tag).await,
+            Redtyped::NAME => spawned(&self.redtyped, workload, tag).await,
+            RedisRs::NAME => spawned(&self.redis_rs, workload, tag).await,
+            Fred::NAME => spawned(&self.fred, workload, tag).await,
+            _ => spawned(&self.rustis, workload, tag).await,
         }
     }
 }
@@ -219,7 +233,14 @@ async fn run(options: &Options, url: &str) {
         );
         let reference_args = reference::arguments(workload);
         let mut contenders: Vec<&'static str> = CLIENTS.to_vec();
-        if reference_args.is_some() {
+        let chosen = |name: &str| {
+            options
+                .clients
+                .as_ref()
+                .is_none_or(|c| c.iter().any(|c| c == name))
+        };
+        contenders.retain(|c| chosen(c));
+        if reference_args.is_some() && chosen(REFERENCE) {
             contenders.push(REFERENCE);
         }
         let mut rows: Vec<Row> = contenders
