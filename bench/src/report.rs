@@ -14,6 +14,8 @@ pub struct Row {
     /// Request latencies of every round (for `redis-benchmark`, the medians
     /// of its own p50 and p99 over rounds, stored as two entries).
     pub latencies: Vec<Duration>,
+    /// CPU time of the benchmark process per command, each round (clients only).
+    pub cpu_per_command: Vec<f64>,
     pub is_reference: bool,
 }
 
@@ -113,8 +115,8 @@ fn thousands(ops: f64) -> String {
 /// The throughput table, one row per contender per workload.
 pub fn throughput_table(results: &[WorkloadResult]) -> String {
     let mut out = String::new();
-    out.push_str("| workload | client | ops/s (median) | p50 | p99 | × best other client | × redis-benchmark |\n");
-    out.push_str("|---|---|---:|---:|---:|---:|---:|\n");
+    out.push_str("| workload | client | ops/s (median) | p50 | p99 | × best other client | × redis-benchmark | client CPU / command |\n");
+    out.push_str("|---|---|---:|---:|---:|---:|---:|---:|\n");
     for result in results {
         for row in &result.rows {
             let (best, reference) = result.ratios(row.contender);
@@ -131,9 +133,14 @@ pub fn throughput_table(results: &[WorkloadResult]) -> String {
             } else {
                 row.contender.to_string()
             };
+            let cpu = if row.cpu_per_command.is_empty() {
+                "–".to_string()
+            } else {
+                format!("{:.2} µs", median(&row.cpu_per_command) * 1e6)
+            };
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} | {} | {cpu} |",
                 result.name,
                 name,
                 thousands(row.median_ops()),
