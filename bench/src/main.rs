@@ -365,6 +365,11 @@ async fn run(options: &Options, url: &str) {
     let targets = targets(&results, &costs);
 
     let mut markdown = String::new();
+    if options.smoke {
+        markdown.push_str(
+            "Smoke run: every path once with tiny counts (often a debug build); these figures are not measurements.\n\n",
+        );
+    }
     let _ = writeln!(markdown, "Command: `{command}`\n");
     let _ = writeln!(markdown, "Machine: {machine}\n");
     let _ = writeln!(
