@@ -39,6 +39,8 @@ pub(crate) struct Driver<S> {
     retry: bool,
     released: bool,
     deferred: bool,
+    /// Callers handed their reply since the queue was last taken.
+    woken: usize,
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
@@ -54,6 +56,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
             in_flight: VecDeque::new(),
             released: false,
             deferred: false,
+            woken: 0,
         }
     }
 
@@ -123,6 +126,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
                     if frames.len() == *expected {
                         if let Some(Slot::Batch { frames, tx, .. }) = self.in_flight.pop_front() {
                             let _ = tx.send(Ok(frames));
+                            self.woken += 1;
                         }
                     }
                 }
@@ -141,6 +145,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
                             cache.insert(command, &frame);
                         }
                         let _ = tx.send(Ok(frame));
+                        self.woken += 1;
                     }
                 }
                 None => {
@@ -259,16 +264,21 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Future for Driver<S> {
             }
             let mut queue_registered = this.released;
             if this.write_buf.is_empty() && !this.released {
-                // While replies are outstanding the server is busy anyway: give the
-                // callers this wake-up reached one scheduler turn to queue more, so
-                // one write carries them all. An idle connection sends at once.
-                if !this.deferred && !this.in_flight.is_empty() {
+                // Several callers were just handed their replies and will soon
+                // queue their next commands: give them one scheduler turn first,
+                // so one write carries them all. With one caller woken there is
+                // nothing to gather: it runs next (tokio's LIFO slot) and its
+                // push wakes this task, whereas the self-wake below would put
+                // this task behind it in the run queue and wake an idle worker
+                // thread (a futex call and often a thread hop per command).
+                if !this.deferred && this.woken > 1 {
                     this.deferred = true;
                     cx.waker().wake_by_ref();
                     return Poll::Pending;
                 }
                 this.deferred = false;
                 let first = this.in_flight.len();
+                this.woken = 0;
                 match this
                     .queue
                     .take(cx, &mut this.write_buf, &mut this.in_flight)
