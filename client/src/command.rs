@@ -142,8 +142,8 @@ impl CommandFlags {
 ///
 /// ```
 /// use redtyped::{cmd, Command, Placement};
-/// assert_eq!(cmd::get("k").placement(), Placement::Shared);
-/// assert_eq!(cmd::blpop(["queue"], 1.0).placement(), Placement::Pooled);
+/// assert_eq!(cmd::get::<String>("k").placement(), Placement::Shared);
+/// assert_eq!(cmd::blpop::<String, _>(["queue"], 1.0).placement(), Placement::Pooled);
 /// assert_eq!(cmd::select(2).placement(), Placement::Dedicated);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

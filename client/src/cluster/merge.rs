@@ -78,7 +78,10 @@ fn join(frames: Vec<Bytes>) -> Result<Bytes> {
         return Ok(empty_array());
     };
     if !matches!(kind, b'*' | b'~' | b'%') {
-        return Ok(frames.into_iter().next().unwrap_or_else(empty_array));
+        // One value from several shards (RANDOMKEY): the first that is not nil.
+        let is_nil = |f: &Bytes| matches!(&f[..], b"_\r\n" | b"$-1\r\n" | b"*-1\r\n");
+        let first = frames.iter().find(|f| !is_nil(f)).cloned();
+        return Ok(first.unwrap_or_else(|| frames[0].clone()));
     }
     let mut count = 0;
     let mut body = BytesMut::new();
@@ -243,6 +246,20 @@ mod tests {
             b("+OK\r\n")
         );
         assert!(fan_in(ResponsePolicy::AggSum, vec![b(":1\r\n"), b("+OK\r\n")]).is_err());
+    }
+
+    #[test]
+    fn single_values_from_several_shards_prefer_one_that_is_not_nil() {
+        let replies = vec![b("$-1\r\n"), b("_\r\n"), b("$1\r\nk\r\n")];
+        assert_eq!(
+            fan_in(ResponsePolicy::Default, replies).unwrap(),
+            b("$1\r\nk\r\n")
+        );
+        let all_nil = vec![b("$-1\r\n"), b("$-1\r\n")];
+        assert_eq!(
+            fan_in(ResponsePolicy::Default, all_nil).unwrap(),
+            b("$-1\r\n")
+        );
     }
 
     #[test]
