@@ -131,7 +131,11 @@ impl ClusterSubscriber {
                 continue;
             };
             if let Some(node) = state.nodes.get(&addr) {
-                node.sunsubscribe([channel.as_ref()]).await?;
+                match node.sunsubscribe([channel.as_ref()]).await {
+                    // The slot moved off that node: it dropped the subscription itself.
+                    Err(e) if e.server_code() == Some("MOVED") => {}
+                    other => other?,
+                }
             }
         }
         Ok(())
