@@ -135,6 +135,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
                         self.kept.advance(slot.kept());
                         if let Slot::One { tx, .. } = slot {
                             let _ = tx.send(Ok(frame));
+                            self.woken += 1;
                         }
                     }
                 }
