@@ -897,9 +897,11 @@ async fn cluster(c: Conformance) {
     let key = c.key_on(0, "counted");
     c.call(cmd::set(&key, "1")).await;
     let s = i64::from(slot(key.as_bytes()));
-    assert_eq!(c.call(cmd::cluster_countkeysinslot(s)).await, 1);
-    let keys: Vec<String> = c.call(cmd::cluster_getkeysinslot(s, 10)).await;
-    assert_eq!(keys, [key]);
+    // Other tests on the shared cluster may have keys in the same slot.
+    let count = c.call(cmd::cluster_countkeysinslot(s)).await;
+    assert!(count >= 1, "{count}");
+    let keys: Vec<String> = c.call(cmd::cluster_getkeysinslot(s, count)).await;
+    assert!(keys.contains(&key), "{keys:?}");
 }
 
 // ---------------------------------------------------------------------------
